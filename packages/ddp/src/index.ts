@@ -1,0 +1,1 @@
+export { DdpError } from './errors.js';

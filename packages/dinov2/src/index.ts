@@ -1,0 +1,1 @@
+export { Dinov2Error } from './errors.js';

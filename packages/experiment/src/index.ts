@@ -1,0 +1,1 @@
+export { ExperimentError } from './errors.js';

@@ -1,0 +1,1 @@
+export { SeqFormerError } from './errors.js';

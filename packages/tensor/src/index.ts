@@ -1,0 +1,1 @@
+export { TensorError } from './errors.js';

@@ -1,0 +1,1 @@
+export { VisError } from './errors.js';
