@@ -1,1 +1,2 @@
 export { VisError } from './errors.js';
+export * from './public/rle.js';
