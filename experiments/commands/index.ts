@@ -1,4 +1,6 @@
 // Domain sub-commands of `exp` (pseudo-masks, convert-masks, agnostic-gt, eval, infer, make-demo-data, ...).
 // The `exp` CLI loads this list through the "exp.commands" entry of the root package.json.
-// Each entry is a yargs command module; @wsovvis/experiment defines its type (ExpCommand).
-export const commands: unknown[] = [];
+// Each entry is a yargs command module (ExpCommand from @wsovvis/experiment); wrap typed ones in defineCommand().
+import type { ExpCommand } from '@wsovvis/experiment';
+
+export const commands: ExpCommand[] = [];
