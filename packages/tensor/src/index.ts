@@ -12,3 +12,4 @@ export {
   type EngineOptions,
 } from './backend/select.js';
 export { BACKEND_PACKAGES } from './backend/candidates.js';
+export * from './checkpoint/index.js';

@@ -40,8 +40,8 @@ describe('initEngine', () => {
     expect(getEngineInfo()).toEqual(info);
     expect(info).toMatchObject({ requested: 'wasm', backend: 'wasm', tfBackend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', reasons: [] });
     expect(typeof info.simd).toBe('boolean');
-    expect(info.extraKernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'UnsortedSegmentSum']));
-    expect(info.extraGradients).toEqual(expect.arrayContaining(['GatherNd', 'StridedSlice']));
+    expect(info.extraKernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'UnsortedSegmentSum', 'ResizeBilinearGrad']));
+    expect(info.extraGradients).toEqual(expect.arrayContaining(['GatherNd', 'StridedSlice', 'MirrorPad']));
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
     // tfjs's own gradients come from the @tensorflow/tfjs bundle (tfjs-core registers none).
     expect(tf.getGradient('Conv2D')).toBeDefined();
@@ -49,7 +49,7 @@ describe('initEngine', () => {
 
   it('switches backends when asked for another one', async () => {
     const cpu = await initEngine({ backend: 'cpu', log: () => undefined });
-    expect(cpu).toMatchObject({ backend: 'cpu', tfBackend: 'cpu', extraKernels: [] });
+    expect(cpu).toMatchObject({ backend: 'cpu', tfBackend: 'cpu', extraKernels: ['ResizeBilinearGrad'] });
     expect(tf.getBackend()).toBe('cpu');
     await initEngine({ backend: 'wasm', log: () => undefined });
     expect(tf.getBackend()).toBe('wasm');

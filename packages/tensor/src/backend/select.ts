@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism, cpus } from 'node:os';
 import { TensorError } from '../errors.js';
 import { registerExtraGradients } from '../gradients/register-gradients.js';
-import { registerWasmKernels } from '../kernels/register-wasm-kernels.js';
+import { registerExtraKernels } from '../kernels/register-kernels.js';
 import { loadCandidate, type LoadedBackend } from './candidates.js';
 
 /** Backends a user can name in `engine.backend`. */
@@ -55,9 +55,9 @@ export interface EngineInfo {
   tfjsVersion: string;
   /** Logical CPUs of the host. */
   hostCpus: number;
-  /** Kernels this package registered for the chosen backend (tfjs lacks them). */
+  /** Kernels of this package registered for the chosen backend (tfjs lacks them or gets them wrong). */
   extraKernels: string[];
-  /** Gradients this package registered (tfjs lacks them). */
+  /** Gradients of this package in the registry (tfjs lacks them or gets them wrong). */
   extraGradients: string[];
 }
 
@@ -110,6 +110,10 @@ async function doInit(options: EngineOptions): Promise<EngineInfo> {
   // Gradients first: the bundle in @tensorflow/tfjs is tfjs's own registration of its gradients
   // (tfjs-core alone registers none); ours fill the gaps it leaves.
   const extraGradients = await registerExtraGradients();
+  // The backend packages register their kernels when imported; ours must come after them to replace theirs.
+  await import('@tensorflow/tfjs-backend-cpu');
+  await import('@tensorflow/tfjs-backend-wasm');
+  const extraKernelsByBackend = registerExtraKernels();
 
   const order = requested === 'auto' ? AUTO_ORDER : [requested];
   const reasons: BackendRejection[] = [];
@@ -134,7 +138,7 @@ async function doInit(options: EngineOptions): Promise<EngineInfo> {
     throw new TensorError('TENSOR_BACKEND_INIT', `engine.backend: no backend could start; ${reasons.map((r) => `${r.backend}: ${r.reason}`).join('; ')}`);
   }
 
-  const extraKernels = loaded.tfBackend === 'wasm' ? registerWasmKernels() : [];
+  const extraKernels = extraKernelsByBackend[loaded.tfBackend] ?? [];
   current = {
     requested,
     backend: loaded.backend,

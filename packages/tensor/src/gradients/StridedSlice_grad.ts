@@ -22,7 +22,8 @@ export function stridedSliceSourceOffsets(xShape: number[], attrs: Attrs): Int32
   const info = tf.slice_util.sliceInfo(
     xShape, attrs.begin, attrs.end, attrs.strides, attrs.beginMask, attrs.endMask,
     attrs.ellipsisMask, attrs.newAxisMask, attrs.shrinkAxisMask);
-  const outShape = info.finalShapeSparse; // one entry per input axis
+  // Elements read along each input axis (shrunk axes count 1; finalShapeSparse omits them).
+  const outShape = tf.slice_util.computeOutShape(info.begin, info.end, info.strides).map((n) => Math.max(0, n));
   const rank = xShape.length;
   const xStrides = tf.util.computeStrides(xShape);
   const count = tf.util.sizeFromShape(outShape);

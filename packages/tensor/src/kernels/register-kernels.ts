@@ -1,0 +1,44 @@
+/**
+ * The kernels this package puts into tfjs's own registry (`tf.registerKernel`): kernels tfjs 4.22 lacks on a
+ * backend that training hits, and kernels of tfjs that compute wrong results and are replaced.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { resizeBilinearGradCpuConfig } from './cpu/ResizeBilinearGrad.js';
+import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm/DepthwiseConv2dNativeBackpropFilter.js';
+import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/DepthwiseConv2dNativeBackpropInput.js';
+import { resizeBilinearGradWasmConfig } from './wasm/ResizeBilinearGrad.js';
+import { unsortedSegmentSumConfig } from './wasm/UnsortedSegmentSum.js';
+
+/** Kernels tfjs lacks (registered unless a later tfjs brings its own). */
+export const ADDED_KERNELS: readonly tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  unsortedSegmentSumConfig,
+];
+
+/** tfjs kernels replaced because they are wrong (ResizeBilinearGrad ignores halfPixelCenters). */
+export const REPLACED_KERNELS: readonly tf.KernelConfig[] = [resizeBilinearGradCpuConfig, resizeBilinearGradWasmConfig];
+
+/**
+ * Puts the added and replacing kernels into the registry (idempotent).
+ * @returns per tfjs backend name, the kernel names whose registered implementation is ours.
+ */
+export function registerExtraKernels(): Record<string, string[]> {
+  for (const config of ADDED_KERNELS) {
+    if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
+  }
+  for (const config of REPLACED_KERNELS) {
+    const existing = tf.getKernel(config.kernelName, config.backendName);
+    if (existing === config) continue;
+    if (existing !== undefined) tf.unregisterKernel(config.kernelName, config.backendName);
+    tf.registerKernel(config);
+  }
+  const ours: Record<string, string[]> = {};
+  for (const config of [...ADDED_KERNELS, ...REPLACED_KERNELS]) {
+    if (tf.getKernel(config.kernelName, config.backendName) !== config) continue;
+    (ours[config.backendName] ??= []).push(config.kernelName);
+  }
+  return ours;
+}
