@@ -1,0 +1,15 @@
+export { convertMasks, readSkipList, defaultSkipReportPath } from './convert-masks.js';
+export type { ConvertMasksOptions, ConvertMasksResult, SkipReport } from './convert-masks.js';
+export { convertVideo } from './convert-video.js';
+export type { SkipReason, SkippedVideo, Track, ConvertedVideo, VideoThresholds } from './convert-video.js';
+export { encodeLabelMap } from './label-runs.js';
+export type { LabelMaskRle } from './label-runs.js';
+export { buildTubeJson, OBJECT_CATEGORY } from './tube-json.js';
+export type { TubeJson, TubeVideo, TubeAnnotation } from './tube-json.js';
+export { writeMaskPngs } from './mask-pngs.js';
+export type { PaintableTube } from './mask-pngs.js';
+export { makeAgnosticGt, readGtObject } from './agnostic-gt.js';
+export type { AgnosticGtOptions, AgnosticGtResult } from './agnostic-gt.js';
+export { listFrames, listMaskFiles, matchMasksToFrames, FRAME_EXTENSIONS } from './video-folders.js';
+export type { FrameFile, MatchedMask, MaskMatchProblem } from './video-folders.js';
+export { runPool } from './pool.js';
