@@ -1,0 +1,191 @@
+/**
+ * Per-video store of decoded tracks: each present frame becomes a list of 1-intervals `[start, end)` over the
+ * column-major pixel index, plus its area and a coarse box, all in reused typed arrays (no per-frame objects).
+ * Compressed strings are decoded straight into intervals, validated on the way (runs must sum to height*width).
+ */
+import { VisError } from '../errors.js';
+import { toCompressedRle } from '../rle/from-objects.js';
+import { pairwiseSum } from './params.js';
+
+/** How a frame whose RLE size differs from its video is treated. */
+export type SizeMismatchPolicy = 'error' | 'reference';
+
+/** One decoded track inside a {@link FrameStore}. */
+export interface StoredTrack {
+  /** first frame slot in the store */
+  base: number;
+  /** number of entries in `segmentations` (null entries included) */
+  length: number;
+  /** `cum[f]` = summed mask area of present frames `0..f-1` (length + 1 entries) */
+  cum: Float64Array;
+  /** mean of the non-zero frame areas (DT) or of the truthy JSON `areas` (GT), NumPy pairwise */
+  avgArea: number;
+  /** some present frame has a size different from the video (only with the 'reference' policy) */
+  foreignSize: boolean;
+}
+
+function grow<T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(a: T, need: number): T {
+  if (a.length >= need) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** A reusable store for the tracks of one video (call {@link FrameStore.reset} between videos). */
+export class FrameStore {
+  runs = new Uint32Array(1 << 16); // [start, end) pairs
+  nRuns = 0; // pairs used
+  runLo = new Int32Array(1024); // first pair of a frame slot
+  runHi = new Int32Array(1024); // one past the last pair
+  area = new Float64Array(1024);
+  present = new Uint8Array(1024);
+  x0 = new Int32Array(1024); x1 = new Int32Array(1024); y0 = new Int32Array(1024); y1 = new Int32Array(1024);
+  fh = new Int32Array(1024); fw = new Int32Array(1024);
+  nFrames = 0;
+  private areaScratch = new Float64Array(256);
+
+  reset(): void { this.nRuns = 0; this.nFrames = 0; }
+
+  private reserveFrames(n: number): void {
+    const need = this.nFrames + n;
+    if (this.runLo.length >= need) return;
+    this.runLo = grow(this.runLo, need); this.runHi = grow(this.runHi, need);
+    this.area = grow(this.area, need); this.present = grow(this.present, need);
+    this.x0 = grow(this.x0, need); this.x1 = grow(this.x1, need); this.y0 = grow(this.y0, need); this.y1 = grow(this.y1, need);
+    this.fh = grow(this.fh, need); this.fw = grow(this.fw, need);
+  }
+
+  /**
+   * Decode one track's frames. `where` names the track in errors (e.g. `results.json: [12]`).
+   * @param jsonAreas GT `areas` for the track-area mean; omit for detections (their frame areas are used)
+   * @throws VisError `VIS_RLE_INVALID` / `VIS_SIZE_MISMATCH` / `VIS_SEGMENTATION_INVALID` (exitCode 2)
+   */
+  addTrack(segs: readonly unknown[], video: { height: number; width: number; id: number }, where: string, policy: SizeMismatchPolicy, jsonAreas?: readonly (number | null)[]): StoredTrack {
+    const length = segs.length;
+    this.reserveFrames(length);
+    const base = this.nFrames;
+    const cum = new Float64Array(length + 1);
+    let foreignSize = false;
+    let nonZero = 0;
+    if (this.areaScratch.length < length) this.areaScratch = new Float64Array(length * 2);
+    for (let f = 0; f < length; f++) {
+      const slot = base + f;
+      let seg = segs[f] as { size?: unknown; counts?: unknown } | null;
+      // ytvoseval's truthiness: null, [], 0, false and '' are absent; any RLE object is present
+      if (!seg || (Array.isArray(seg) && seg.length === 0)) {
+        this.present[slot] = 0; this.area[slot] = 0; this.runLo[slot] = this.runHi[slot] = this.nRuns;
+        cum[f + 1] = cum[f]!;
+        continue;
+      }
+      if (Array.isArray(seg)) seg = toCompressedRle(seg, video.height, video.width, `${where}.segmentations[${f}]`);
+      const size = seg.size as [number, number];
+      const h = size[0], w = size[1];
+      if (h !== video.height || w !== video.width) {
+        if (policy === 'error') {
+          throw new VisError('VIS_SIZE_MISMATCH', `${where}.segmentations[${f}].size disagrees with video ${video.id}; expected [${video.height}, ${video.width}] ([height, width] of the video), got [${h}, ${w}]`, { exitCode: 2, hint: 'pass sizeMismatch: "reference" (exp eval --size-mismatch reference) to score such frames as ytvoseval does' });
+        }
+        foreignSize = true;
+      }
+      this.present[slot] = 1; this.fh[slot] = h; this.fw[slot] = w;
+      const a = typeof seg.counts === 'string'
+        ? this.decodeString(seg.counts, h, w, slot, `${where}.segmentations[${f}]`)
+        : this.decodeArray(seg.counts as ArrayLike<number>, h, w, slot, `${where}.segmentations[${f}]`);
+      this.area[slot] = a;
+      cum[f + 1] = cum[f]! + a;
+      if (a) this.areaScratch[nonZero++] = a;
+    }
+    this.nFrames += length;
+    let avgArea: number;
+    if (jsonAreas) {
+      let n = 0;
+      if (this.areaScratch.length < jsonAreas.length) this.areaScratch = new Float64Array(jsonAreas.length * 2);
+      for (const v of jsonAreas) if (v) this.areaScratch[n++] = v;
+      avgArea = n ? pairwiseMean(this.areaScratch, n) : 0;
+    } else avgArea = nonZero ? pairwiseMean(this.areaScratch, nonZero) : 0;
+    return { base, length, cum, avgArea, foreignSize };
+  }
+
+  private pushRun(start: number, end: number): void {
+    if ((this.nRuns + 1) * 2 > this.runs.length) this.runs = grow(this.runs, (this.nRuns + 1) * 2);
+    this.runs[this.nRuns * 2] = start;
+    this.runs[this.nRuns * 2 + 1] = end;
+    this.nRuns++;
+  }
+
+  private finishFrame(slot: number, lo: number, pos: number, h: number, w: number, where: string): void {
+    if (pos !== h * w) {
+      throw new VisError('VIS_RLE_INVALID', `${where}.counts: run lengths sum to ${pos}; expected height*width = ${h}*${w} = ${h * w}`, { exitCode: 2 });
+    }
+    this.runLo[slot] = lo; this.runHi[slot] = this.nRuns;
+    if (lo === this.nRuns) { this.x0[slot] = 1; this.x1[slot] = 0; this.y0[slot] = 1; this.y1[slot] = 0; return; }
+    const r = this.runs;
+    const s = r[lo * 2]!, e = r[this.nRuns * 2 - 1]! - 1;
+    this.x0[slot] = Math.floor(s / h);
+    this.x1[slot] = Math.floor(e / h);
+    let y0 = h, y1 = -1;
+    for (let i = lo; i < this.nRuns; i++) {
+      const a = r[i * 2]!, b = r[i * 2 + 1]! - 1;
+      const ca = Math.floor(a / h), cb = Math.floor(b / h);
+      if (ca !== cb) { y0 = 0; y1 = h - 1; break; }
+      const ya = a - ca * h, yb = b - cb * h;
+      if (ya < y0) y0 = ya;
+      if (yb > y1) y1 = yb;
+    }
+    this.y0[slot] = y0; this.y1[slot] = y1;
+  }
+
+  private decodeArray(counts: ArrayLike<number>, h: number, w: number, slot: number, where: string): number {
+    const lo = this.nRuns;
+    let pos = 0, area = 0;
+    for (let j = 0; j < counts.length; j++) {
+      const c = counts[j]!;
+      if (!Number.isInteger(c) || c < 0) {
+        throw new VisError('VIS_RLE_INVALID', `${where}.counts[${j}] is not a run length; expected a non-negative integer, got ${JSON.stringify(c)}`, { exitCode: 2 });
+      }
+      if (j & 1 && c > 0) { this.pushRun(pos, pos + c); area += c; }
+      pos += c;
+    }
+    this.finishFrame(slot, lo, pos, h, w, where);
+    return area;
+  }
+
+  private decodeString(s: string, h: number, w: number, slot: number, where: string): number {
+    const lo = this.nRuns;
+    const n = s.length;
+    let pos = 0, area = 0, m = 0, prev2 = 0, prev1 = 0, p = 0;
+    while (p < n) {
+      let c = s.charCodeAt(p++) - 48;
+      if (c < 0 || c > 63) throw badString(where, `invalid char ${JSON.stringify(s[p - 1])} at offset ${p - 1}`);
+      let x: number;
+      if ((c & 0x20) === 0) x = c & 0x10 ? c - 32 : c;
+      else {
+        x = c & 0x1f;
+        let scale = 32;
+        for (;;) {
+          if (p >= n) throw badString(where, 'string ends inside a value');
+          c = s.charCodeAt(p++) - 48;
+          if (c < 0 || c > 63) throw badString(where, `invalid char ${JSON.stringify(s[p - 1])} at offset ${p - 1}`);
+          x += (c & 0x1f) * scale;
+          scale *= 32;
+          if ((c & 0x20) === 0) { if (c & 0x10) x -= scale; break; }
+        }
+      }
+      if (m > 2) x += prev2;
+      if (x < 0) throw badString(where, `run ${m} decodes to ${x}`);
+      if (m & 1 && x > 0) { this.pushRun(pos, pos + x); area += x; }
+      pos += x;
+      prev2 = prev1; prev1 = x; m++;
+    }
+    this.finishFrame(slot, lo, pos, h, w, where);
+    return area;
+  }
+}
+
+function badString(where: string, what: string): VisError {
+  return new VisError('VIS_RLE_INVALID', `${where}.counts: malformed compressed RLE (${what}); expected pycocotools' 6-bit string (chars '0'..'o')`, { exitCode: 2 });
+}
+
+function pairwiseMean(a: Float64Array, n: number): number {
+  // numpy: np.array(list).mean() = pairwise sum / n (integers are exact either way)
+  return pairwiseSum(a, 0, n) / n;
+}

@@ -1,0 +1,20 @@
+/**
+ * `@wsovvis/vis/eval`: YouTube-VIS / LV-VIS evaluation with exactly pycocotools' ytvoseval numbers. Pure: no tfjs, no
+ * in-house imports.
+ */
+export {
+  AREA_LABELS,
+  AREA_RANGES,
+  formatFixedPython,
+  IOU_THRESHOLDS,
+  MAX_DETS,
+  pairwiseSum,
+  RECALL_THRESHOLDS,
+  STAT_NAMES,
+  type StatName,
+  type YtvisStats,
+} from '../eval/params.js';
+export type { Accumulated } from '../eval/accumulate.js';
+export type { SizeMismatchPolicy } from '../eval/frame-store.js';
+export { evaluateYtvis, type CategoryResult, type EvaluateOptions, type YtvisEvalResult } from '../eval/evaluate.js';
+export { summaryLines } from '../eval/summarize.js';

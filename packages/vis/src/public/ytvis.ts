@@ -1,0 +1,16 @@
+/**
+ * `@wsovvis/vis/ytvis`: YouTube-VIS / LV-VIS JSON types, validated reading and atomic writing. Pure: no tfjs, no
+ * in-house imports.
+ */
+export type {
+  YtvisAnnotation,
+  YtvisCategory,
+  YtvisDataset,
+  YtvisPolygons,
+  YtvisResult,
+  YtvisSegmentation,
+  YtvisVideo,
+} from '../ytvis/types.js';
+export { describeValue, validateYtvisDataset, validateYtvisResults, type DatasetValidationOptions } from '../ytvis/validate.js';
+export { parseJson, readJsonText, readYtvisDataset, readYtvisResults } from '../ytvis/read.js';
+export { writeYtvisJson } from '../ytvis/write.js';
