@@ -2,5 +2,12 @@
 // The `exp` CLI loads this list through the "exp.commands" entry of the root package.json.
 // Each entry is a yargs command module (ExpCommand from @wsovvis/experiment); wrap typed ones in defineCommand().
 import type { ExpCommand } from '@wsovvis/experiment';
+import { agnosticGtCommand } from './agnostic-gt.js';
+import { convertMasksCommand } from './convert-masks.js';
+import { makeDemoDataCommand } from './make-demo-data.js';
 
-export const commands: ExpCommand[] = [];
+export const commands: ExpCommand[] = [
+  makeDemoDataCommand,
+  convertMasksCommand,
+  agnosticGtCommand,
+];

@@ -12,3 +12,5 @@ export {
 } from './label-png.js';
 export { decodeRgbImage, readRgbImage, readImageSize, encodeJpeg, writeJpeg } from './rgb-image.js';
 export type { ImageSize, JpegOptions } from './rgb-image.js';
+export { createProgressBar, formatEta } from './progress-bar.js';
+export type { ProgressBar, ProgressBarOptions } from './progress-bar.js';
