@@ -4,10 +4,12 @@
 import type { ExpCommand } from '@wsovvis/experiment';
 import { agnosticGtCommand } from './agnostic-gt.js';
 import { convertMasksCommand } from './convert-masks.js';
+import { evalCommand } from './eval.js';
 import { makeDemoDataCommand } from './make-demo-data.js';
 
 export const commands: ExpCommand[] = [
   makeDemoDataCommand,
   convertMasksCommand,
   agnosticGtCommand,
+  evalCommand,
 ];

@@ -62,6 +62,16 @@ export interface YtvisEvalResult {
   counts: { videos: number; gtTracks: number; results: number; resultsUsed: number };
 }
 
+/**
+ * Throw the plain "no annotations" error when the GT cannot be evaluated against (missing or empty `annotations`).
+ * @throws VisError `VIS_GT_NO_ANNOTATIONS` (exitCode 2), naming the file
+ */
+export function assertHasAnnotations(gt: YtvisDataset, gtFile: string): void {
+  if (!gt.annotations || gt.annotations.length === 0) {
+    throw new VisError('VIS_GT_NO_ANNOTATIONS', `${gtFile}: the GT JSON has no annotations; expected a ground-truth file with a non-empty "annotations" list to evaluate against`, { exitCode: 2, hint: 'image-only files (e.g. a test split) can be used for inference but not for evaluation' });
+  }
+}
+
 interface Track { fileIndex: number; cat: number; stored?: StoredTrack }
 
 function groupTracks(tracks: Track[], useCats: boolean): Map<number, Track[]> {
@@ -94,10 +104,8 @@ export function evaluateYtvis(gt: YtvisDataset, results: readonly YtvisResult[],
   const policy = options.sizeMismatch ?? 'error';
   const gtFile = options.gtFile ?? 'gt';
   const resFile = options.resultsFile ?? 'results';
-  const anns = gt.annotations;
-  if (!anns || anns.length === 0) {
-    throw new VisError('VIS_GT_NO_ANNOTATIONS', `${gtFile}: the GT JSON has no annotations; expected a ground-truth file with a non-empty "annotations" list to evaluate against`, { exitCode: 2, hint: 'image-only files (e.g. a test split) can be used for inference but not for evaluation' });
-  }
+  assertHasAnnotations(gt, gtFile);
+  const anns = gt.annotations!;
   const videos = [...gt.videos].sort((a, b) => a.id - b.id);
   const vidIndex = new Map(videos.map((v, i) => [v.id, i]));
   const cats = [...gt.categories].sort((a, b) => a.id - b.id);

@@ -18,3 +18,18 @@ export type { Accumulated } from '../eval/accumulate.js';
 export type { SizeMismatchPolicy } from '../eval/frame-store.js';
 export { evaluateYtvis, type CategoryResult, type EvaluateOptions, type YtvisEvalResult } from '../eval/evaluate.js';
 export { summaryLines } from '../eval/summarize.js';
+export { assertHasAnnotations } from '../eval/evaluate.js';
+export {
+  predictionsToResults,
+  YtvisEvaluator,
+  type VideoPredictions,
+  type YtvisEvaluatorOptions,
+  type YtvisEvaluatorOutput,
+} from '../eval/evaluator.js';
+export {
+  renderEvaluationTable,
+  runEvaluationReport,
+  statsToJson,
+  type EvaluationReport,
+  type EvaluationReportOptions,
+} from '../eval/report.js';

@@ -21,8 +21,12 @@ export function describeValue(v: unknown): string {
   return s.length > 48 ? `${s.slice(0, 45)}...` : s;
 }
 
+/** A description already in words (printed as is, not as JSON). */
+class Described { constructor(readonly text: string) {} }
+
 function fail(file: string, path: string, problem: string, expected: string, got: unknown): never {
-  throw new VisError('VIS_YTVIS_INVALID', `${file}: ${path} ${problem}; expected ${expected}, got ${describeValue(got)}`, { exitCode: 2 });
+  const gotText = got instanceof Described ? got.text : describeValue(got);
+  throw new VisError('VIS_YTVIS_INVALID', `${file}: ${path} ${problem}; expected ${expected}, got ${gotText}`, { exitCode: 2 });
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -54,7 +58,7 @@ function checkRleShape(file: string, path: string, seg: Record<string, unknown>,
 export function validateYtvisDataset(data: unknown, file: string, options: DatasetValidationOptions = {}): YtvisDataset {
   const checkSizes = options.checkSizes ?? true;
   if (!isObj(data)) {
-    const hint = Array.isArray(data) ? 'a list (is this a results file?)' : data;
+    const hint = Array.isArray(data) ? new Described('a list (is this a results file?)') : data;
     fail(file, '(root)', 'is not a YouTube-VIS annotation object', '{ "videos": [...], "categories": [...], "annotations": [...] }', hint);
   }
   const videos = data.videos;
@@ -143,7 +147,7 @@ export function validateYtvisDataset(data: unknown, file: string, options: Datas
  */
 export function validateYtvisResults(data: unknown, file: string): YtvisResult[] {
   if (!Array.isArray(data)) {
-    const hint = isObj(data) && 'annotations' in data ? 'an annotation object (is this a GT file?)' : data;
+    const hint = isObj(data) && ('annotations' in data || 'videos' in data) ? new Described('an annotation object (is this a GT file?)') : data;
     fail(file, '(root)', 'is not a results list', '[{ "video_id", "category_id", "score", "segmentations" }, ...]', hint);
   }
   for (let i = 0; i < data.length; i++) {
