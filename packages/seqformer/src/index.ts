@@ -4,3 +4,4 @@
  */
 export { SeqFormerError } from './errors.js';
 export * from './public/config.js';
+export { msDeformAttnCore, type SpatialShapes } from './modeling/deformable-attention.js';

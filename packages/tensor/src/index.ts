@@ -13,3 +13,12 @@ export {
 } from './backend/select.js';
 export { BACKEND_PACKAGES } from './backend/candidates.js';
 export * from './checkpoint/index.js';
+export { registerTensorExtensions, type TensorExtensions } from './backend/extensions.js';
+export { MS_DEFORM_ATTN, MS_DEFORM_ATTN_GRAD } from './kernels/shared/MsDeformAttn.js';
+export {
+  msDeformAttnBackward,
+  msDeformAttnForward,
+  type FloatArray,
+  type MsDeformAttnGeometry,
+  type MsDeformAttnGrads,
+} from './kernels/shared/ms-deform-attn.js';

@@ -5,8 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism, cpus } from 'node:os';
 import { TensorError } from '../errors.js';
-import { registerExtraGradients } from '../gradients/register-gradients.js';
-import { registerExtraKernels } from '../kernels/register-kernels.js';
+import { registerTensorExtensions } from './extensions.js';
 import { loadCandidate, type LoadedBackend } from './candidates.js';
 
 /** Backends a user can name in `engine.backend`. */
@@ -107,13 +106,7 @@ async function doInit(options: EngineOptions): Promise<EngineInfo> {
   const log = options.log ?? defaultLog;
   if (current !== undefined && current.requested === requested && tf.getBackend() === current.tfBackend) return current;
 
-  // Gradients first: the bundle in @tensorflow/tfjs is tfjs's own registration of its gradients
-  // (tfjs-core alone registers none); ours fill the gaps it leaves.
-  const extraGradients = await registerExtraGradients();
-  // The backend packages register their kernels when imported; ours must come after them to replace theirs.
-  await import('@tensorflow/tfjs-backend-cpu');
-  await import('@tensorflow/tfjs-backend-wasm');
-  const extraKernelsByBackend = registerExtraKernels();
+  const extensions = registerTensorExtensions();
 
   const order = requested === 'auto' ? AUTO_ORDER : [requested];
   const reasons: BackendRejection[] = [];
@@ -138,7 +131,8 @@ async function doInit(options: EngineOptions): Promise<EngineInfo> {
     throw new TensorError('TENSOR_BACKEND_INIT', `engine.backend: no backend could start; ${reasons.map((r) => `${r.backend}: ${r.reason}`).join('; ')}`);
   }
 
-  const extraKernels = extraKernelsByBackend[loaded.tfBackend] ?? [];
+  // Loading a native backend package may have registered kernels over ours; register again.
+  const extraKernels = registerTensorExtensions().kernels[loaded.tfBackend] ?? [];
   current = {
     requested,
     backend: loaded.backend,
@@ -150,7 +144,7 @@ async function doInit(options: EngineOptions): Promise<EngineInfo> {
     tfjsVersion: tf.version_core,
     hostCpus: typeof availableParallelism === 'function' ? availableParallelism() : cpus().length,
     extraKernels,
-    extraGradients,
+    extraGradients: extensions.gradients,
   };
   const simd = current.simd === undefined ? '' : current.simd ? ', SIMD' : ', no SIMD';
   log(`engine: using ${current.backend} (${current.package}${simd}, ${current.threads} thread${current.threads === 1 ? '' : 's'})`);

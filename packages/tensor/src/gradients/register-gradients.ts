@@ -1,12 +1,12 @@
 /**
- * Gradient registration. tfjs-core on its own registers no gradient at all: tfjs ships them in the
- * `@tensorflow/tfjs` bundle, whose import registers them (this is how tfjs-node gets them too). This
- * module imports that bundle, then adds the gradients tfjs 4.22 lacks that our models hit, through
- * tfjs's own registry (`tf.registerGradient`), and replaces the tfjs gradients that are wrong.
+ * The gradients this package puts into tfjs's own registry (`tf.registerGradient`): those tfjs 4.22 lacks
+ * that our models hit, and replacements for tfjs gradients that are wrong. (tfjs's own gradients come from
+ * the `@tensorflow/tfjs` bundle; see backend/extensions.ts.)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gatherNdGradConfig } from './GatherNd_grad.js';
 import { mirrorPadGradConfig } from './MirrorPad_grad.js';
+import { msDeformAttnGradConfig } from './MsDeformAttn_grad.js';
 import { nonDifferentiableGradConfigs } from './non-differentiable.js';
 import { scatterNdGradConfig } from './ScatterNd_grad.js';
 import { stridedSliceGradConfig } from './StridedSlice_grad.js';
@@ -18,6 +18,7 @@ export const ADDED_GRADIENTS: readonly tf.GradConfig[] = [
   scatterNdGradConfig,
   stridedSliceGradConfig,
   topKGradConfig,
+  msDeformAttnGradConfig,
   ...nonDifferentiableGradConfigs,
 ];
 
@@ -25,11 +26,10 @@ export const ADDED_GRADIENTS: readonly tf.GradConfig[] = [
 export const REPLACED_GRADIENTS: readonly tf.GradConfig[] = [mirrorPadGradConfig];
 
 /**
- * Registers tfjs's own gradients (by importing `@tensorflow/tfjs`) and ours where tfjs has none.
+ * Registers ours where tfjs has none and replaces the wrong ones (idempotent).
  * @returns the kernel names whose gradient in the registry is ours.
  */
-export async function registerExtraGradients(): Promise<string[]> {
-  await import('@tensorflow/tfjs');
+export function registerExtraGradients(): string[] {
   for (const config of ADDED_GRADIENTS) {
     if (tf.getGradient(config.kernelName) === undefined) tf.registerGradient(config);
   }

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { resizeBilinearGradCpuConfig } from './cpu/ResizeBilinearGrad.js';
+import { msDeformAttnKernelConfigs } from './shared/MsDeformAttn.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm/DepthwiseConv2dNativeBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/DepthwiseConv2dNativeBackpropInput.js';
@@ -16,6 +17,7 @@ export const ADDED_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   unsortedSegmentSumConfig,
+  ...msDeformAttnKernelConfigs,
 ];
 
 /** tfjs kernels replaced because they are wrong (ResizeBilinearGrad ignores halfPixelCenters). */
