@@ -59,6 +59,16 @@ export function msDeformAttnForward(value: FloatArray, locations: FloatArray, we
             const fy = y - y0;
             const hasLeft = x0 >= 0;
             const hasRight = x0 + 1 < W;
+            if (hasLeft && hasRight && y0 >= 0 && y0 + 1 < H) {
+              // Interior point (the common case): all four corners in one pass.
+              const o00 = levelBase + (y0 * W + x0) * rowStride;
+              const o01 = o00 + rowStride;
+              const o10 = o00 + W * rowStride;
+              const o11 = o10 + rowStride;
+              const c00 = a * (1 - fy) * (1 - fx), c01 = a * (1 - fy) * fx, c10 = a * fy * (1 - fx), c11 = a * fy * fx;
+              for (let d = 0; d < D; d++) acc[d] += c00 * value[o00 + d]! + c01 * value[o01 + d]! + c10 * value[o10 + d]! + c11 * value[o11 + d]!;
+              continue;
+            }
             if (y0 >= 0) {
               const row = levelBase + y0 * W * rowStride;
               if (hasLeft) { const o = row + x0 * rowStride; const c = a * (1 - fy) * (1 - fx); for (let d = 0; d < D; d++) acc[d] += c * value[o + d]!; }
@@ -122,12 +132,31 @@ export function msDeformAttnBackward(
             const hasRight = x0 + 1 < W;
             // dot(value at corner, gradOut) per corner; zero for corners outside the map.
             let dot00 = 0, dot01 = 0, dot10 = 0, dot11 = 0;
-            if (y0 >= 0) {
+            const interior = hasLeft && hasRight && y0 >= 0 && y0 + 1 < H;
+            if (interior) {
+              // Interior point (the common case): all four corners in one pass.
+              const o00 = levelBase + (y0 * W + x0) * rowStride;
+              const o01 = o00 + rowStride;
+              const o10 = o00 + W * rowStride;
+              const o11 = o10 + rowStride;
+              const c00 = a * (1 - fy) * (1 - fx), c01 = a * (1 - fy) * fx, c10 = a * fy * (1 - fx), c11 = a * fy * fx;
+              for (let d = 0; d < D; d++) {
+                const gd = gradOut[gBase + d]!;
+                dot00 += value[o00 + d]! * gd;
+                dot01 += value[o01 + d]! * gd;
+                dot10 += value[o10 + d]! * gd;
+                dot11 += value[o11 + d]! * gd;
+                gradValue[o00 + d] += c00 * gd;
+                gradValue[o01 + d] += c01 * gd;
+                gradValue[o10 + d] += c10 * gd;
+                gradValue[o11 + d] += c11 * gd;
+              }
+            } else if (y0 >= 0) {
               const row = levelBase + y0 * W * rowStride;
               if (hasLeft) { const o = row + x0 * rowStride; const c = a * (1 - fy) * (1 - fx); let s = 0; for (let d = 0; d < D; d++) { const gd = gradOut[gBase + d]!; s += value[o + d]! * gd; gradValue[o + d] += c * gd; } dot00 = s; }
               if (hasRight) { const o = row + (x0 + 1) * rowStride; const c = a * (1 - fy) * fx; let s = 0; for (let d = 0; d < D; d++) { const gd = gradOut[gBase + d]!; s += value[o + d]! * gd; gradValue[o + d] += c * gd; } dot01 = s; }
             }
-            if (y0 + 1 < H) {
+            if (!interior && y0 + 1 < H) {
               const row = levelBase + (y0 + 1) * W * rowStride;
               if (hasLeft) { const o = row + x0 * rowStride; const c = a * fy * (1 - fx); let s = 0; for (let d = 0; d < D; d++) { const gd = gradOut[gBase + d]!; s += value[o + d]! * gd; gradValue[o + d] += c * gd; } dot10 = s; }
               if (hasRight) { const o = row + (x0 + 1) * rowStride; const c = a * fy * fx; let s = 0; for (let d = 0; d < D; d++) { const gd = gradOut[gBase + d]!; s += value[o + d]! * gd; gradValue[o + d] += c * gd; } dot11 = s; }
