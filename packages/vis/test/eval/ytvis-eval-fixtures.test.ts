@@ -61,3 +61,43 @@ describe('evaluateYtvis against pycocotools ytvoseval', () => {
     });
   }
 });
+
+interface GenExpected extends Expected {
+  per_category_AP?: Record<string, number>;
+  lvvis_split?: { base: number[]; novel: number[]; base_ids: number[]; novel_ids: number[] };
+}
+
+const generated = readdirSync(root).filter((d) => d.startsWith('gen_')).sort();
+
+describe('evaluateYtvis against ytvoseval on the generated cases (scripts/fixtures/ytvis_eval_cases.py)', () => {
+  for (const name of generated) {
+    it(`${name}: useCats 1 and 0 match (stats, recall, IoUs, per-category AP, LV-VIS base/novel)`, async () => {
+      const dir = join(root, name);
+      const exp = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as {
+        options: { sizeMismatch?: 'reference' }; useCats1: GenExpected; useCats0: GenExpected;
+      };
+      const gt = await readYtvisDataset(join(dir, 'gt.json'));
+      const results = await readYtvisResults(join(dir, 'results.json'));
+      for (const useCats of [true, false]) {
+        const e = useCats ? exp.useCats1 : exp.useCats0;
+        const res = evaluateYtvis(gt, results, { keepIous: true, useCats, ...exp.options });
+        check(res, e, e.ious);
+        for (const c of res.perCategory) close(c.AP, e.per_category_AP![String(c.id)]!, `AP of category ${c.id}`);
+        if (e.lvvis_split) {
+          expect(res.baseNovel!.baseIds).toEqual(e.lvvis_split.base_ids);
+          STAT_NAMES.forEach((n, i) => {
+            close(res.baseNovel!.base[n], e.lvvis_split!.base[i]!, `base ${n}`);
+            close(res.baseNovel!.novel[n], e.lvvis_split!.novel[i]!, `novel ${n}`);
+          });
+        }
+      }
+    });
+  }
+
+  it('gen_03 (frames of another size) is refused by default, naming the frame', async () => {
+    const dir = join(root, 'gen_03');
+    const gt = await readYtvisDataset(join(dir, 'gt.json'));
+    const results = await readYtvisResults(join(dir, 'results.json'));
+    expect(() => evaluateYtvis(gt, results, { resultsFile: 'results.json' })).toThrow(/results\.json: \[\d+\]\.segmentations\[\d+\]\.size disagrees with video \d+; expected \[64, 80\]/);
+  });
+});
