@@ -6,6 +6,7 @@ export const IMAGE_ERROR_CODES = {
   corrupt: 'VIS_IMAGE_CORRUPT',
   wrongFormat: 'VIS_IMAGE_FORMAT',
   badLabels: 'VIS_IMAGE_LABELS',
+  size: 'VIS_IMAGE_SIZE',
 } as const;
 
 /**

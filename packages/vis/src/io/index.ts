@@ -11,6 +11,6 @@ export {
   writeGreyLabelPng,
 } from './label-png.js';
 export { decodeRgbImage, readRgbImage, readImageSize, encodeJpeg, writeJpeg } from './rgb-image.js';
-export type { ImageSize, JpegOptions } from './rgb-image.js';
+export type { ImageSize, JpegOptions, RgbTransform } from './rgb-image.js';
 export { createProgressBar, formatEta } from './progress-bar.js';
 export type { ProgressBar, ProgressBarOptions } from './progress-bar.js';

@@ -15,16 +15,45 @@ function checkKnownFormat(bytes: Uint8Array, name: string): void {
 }
 
 /**
+ * Geometry applied while decoding, in this order: crop (source pixels), resize to exactly `resize` (bilinear, or
+ * nearest), then flips. `expectSize` makes a frame of another size an error instead of a wrong crop.
+ */
+export interface RgbTransform {
+  readonly expectSize?: { readonly height: number; readonly width: number };
+  readonly crop?: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
+  readonly resize?: { readonly height: number; readonly width: number; readonly kernel?: 'linear' | 'nearest' | 'cubic' | 'lanczos3' };
+  readonly flipHorizontal?: boolean;
+  readonly flipVertical?: boolean;
+}
+
+/**
  * Decodes a JPEG or PNG held in memory to 8-bit RGB (`data` `[height, width, 3]`); grey images are expanded to
- * three channels and alpha is dropped.
+ * three channels and alpha is dropped. An optional {@link RgbTransform} crops, resizes and flips in the same pass.
  * @param name file name used in error messages.
  * @throws ImageFileError (exit code 2) when the bytes are not a JPEG/PNG or are truncated/corrupt (sharp's warnings,
- * such as a premature end of JPEG data, count as corrupt).
+ * such as a premature end of JPEG data, count as corrupt), or the size differs from `transform.expectSize`.
  */
-export async function decodeRgbImage(bytes: Uint8Array, name: string): Promise<RgbImage> {
+export async function decodeRgbImage(bytes: Uint8Array, name: string, transform: RgbTransform = {}): Promise<RgbImage> {
   checkKnownFormat(bytes, name);
+  if (transform.expectSize) {
+    const { height, width } = transform.expectSize;
+    let meta: sharp.Metadata;
+    try {
+      meta = await sharp(bytes).metadata();
+    } catch (err) {
+      throw new ImageFileError(name, IMAGE_ERROR_CODES.corrupt, `cannot read image header; expected a valid image, got "${firstLine(err)}"`, { cause: err });
+    }
+    if (meta.height !== height || meta.width !== width)
+      throw new ImageFileError(name, IMAGE_ERROR_CODES.size, `frame is ${meta.height}x${meta.width}; expected ${height}x${width} (the video's height x width in the JSON)`);
+  }
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'warning' })
+    let image = sharp(bytes, { failOn: 'warning' });
+    const { crop, resize } = transform;
+    if (crop) image = image.extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height });
+    if (resize) image = image.resize(resize.width, resize.height, { fit: 'fill', kernel: resize.kernel ?? 'linear' });
+    if (transform.flipHorizontal) image = image.flop();
+    if (transform.flipVertical) image = image.flip();
+    const { data, info } = await image
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
@@ -39,8 +68,8 @@ export async function decodeRgbImage(bytes: Uint8Array, name: string): Promise<R
 }
 
 /** Reads a JPEG/PNG frame from disk as 8-bit RGB (see {@link decodeRgbImage}). */
-export async function readRgbImage(path: string): Promise<RgbImage> {
-  return decodeRgbImage(await readImageBytes(path), path);
+export async function readRgbImage(path: string, transform?: RgbTransform): Promise<RgbImage> {
+  return decodeRgbImage(await readImageBytes(path), path, transform);
 }
 
 /** Width and height of an image file in pixels, from its header only (no full decode). */

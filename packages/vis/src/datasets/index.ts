@@ -1,0 +1,18 @@
+export { DatasetCatalog, BUILTIN_DATASETS, defaultDataRoot } from './catalog.js';
+export type { DatasetSpec, DatasetType, DatasetRegistration, BuiltinDatasetName } from './catalog.js';
+export { loadVideoDataset, trainableVideos } from './video-dataset.js';
+export type { VideoDataset, VideoRecord, FrameAnnotation } from './video-dataset.js';
+export { sampleTrainFrames, canSampleClip, allFrames } from './clip-sampling.js';
+export type { FrameSamplingConfig } from './clip-sampling.js';
+export { drawClipGeometry, shortestEdgeSize, drawCropSize, validateAugmentation } from './augmentation.js';
+export type { AugmentationConfig, FrameGeometry, SizeSampling, FlipMode, CropType } from './augmentation.js';
+export { mapTrainClip, clipSampleBuffers } from './clip-mapper.js';
+export type { ClipMapperConfig, ClipSample } from './clip-mapper.js';
+export { createClipLoader, clipSeedKey } from './loader.js';
+export type { ClipLoader, ClipLoaderOptions } from './loader.js';
+export { loadInferenceVideo } from './inference.js';
+export type { InferenceVideo, InferenceResizeConfig } from './inference.js';
+export { decodeSegmentation, transformMask, maskBox } from './mask-transform.js';
+export { createRng } from './random.js';
+export type { Rng } from './random.js';
+export { SEQFORMER_YTVIS_INPUT } from './defaults.js';
