@@ -1,7 +1,6 @@
 // Step C (`exp agnostic-gt`): YouTube-VIS / LV-VIS ground truth -> one category, for class-agnostic evaluation.
-import { readFile } from 'node:fs/promises';
 import { VisError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic-file.js';
+import { readYtvisDataset, writeYtvisJson, type YtvisDataset } from '../public/ytvis.js';
 
 /** Options of {@link makeAgnosticGt}. */
 export interface AgnosticGtOptions {
@@ -19,52 +18,16 @@ export interface AgnosticGtResult {
   readonly videos: number;
   /** Number of annotations, or `null` for an image-only JSON (no `annotations` key, kept absent). */
   readonly annotations: number | null;
-  /** Categories the input had, by id, with their annotation counts. */
+  /** Number of distinct category ids among the input annotations. */
   readonly mergedCategories: number;
-}
-
-function jsonError(file: string, what: string, expected: string, got: string): VisError {
-  return new VisError('VIS_GT_JSON', `${file}: ${what}; expected ${expected}, got ${got}`, { exitCode: 2 });
-}
-
-function kind(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-}
-
-/**
- * Reads a YouTube-VIS JSON file as a plain object, checking the parts step C touches: top-level object, `videos`
- * array, optional `annotations` array of objects, optional `categories` array.
- * @throws VisError VIS_GT_JSON (exit 2) naming the file and key.
- */
-export async function readGtObject(file: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw jsonError(file, 'cannot read file', 'a YouTube-VIS JSON file', 'no such file');
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw jsonError(file, 'invalid JSON', 'a YouTube-VIS JSON object', `"${(err as Error).message}"`);
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw jsonError(file, 'top level', 'an object', kind(data));
-  const obj = data as Record<string, unknown>;
-  if (!Array.isArray(obj.videos)) throw jsonError(file, 'key "videos"', 'an array', kind(obj.videos));
-  if ('annotations' in obj && !Array.isArray(obj.annotations)) throw jsonError(file, 'key "annotations"', 'an array', kind(obj.annotations));
-  if ('categories' in obj && !Array.isArray(obj.categories)) throw jsonError(file, 'key "categories"', 'an array', kind(obj.categories));
-  ((obj.annotations as unknown[] | undefined) ?? []).forEach((a, i) => {
-    if (typeof a !== 'object' || a === null || Array.isArray(a)) throw jsonError(file, `annotations[${i}]`, 'an object', kind(a));
-  });
-  return obj;
 }
 
 /**
  * Rewrites a ground-truth JSON so every annotation has the same category (default id 1, `object`), and
  * `categories` holds only that one. Everything else (videos, info, extra keys, annotation fields) is kept. An
  * image-only JSON (no `annotations`) stays image-only. Writes atomically; `inJson` may equal `outJson`.
- * @throws VisError exit 2 for an unreadable or malformed input, or an invalid category id/name.
+ * @throws VisError exit 2 for an unreadable or malformed input (validated by `readYtvisDataset`: file, JSON path,
+ * expected vs got), or an invalid category id/name.
  */
 export async function makeAgnosticGt(options: AgnosticGtOptions): Promise<AgnosticGtResult> {
   const categoryId = options.categoryId ?? 1;
@@ -75,8 +38,8 @@ export async function makeAgnosticGt(options: AgnosticGtOptions): Promise<Agnost
     });
   if (categoryName.trim() === '')
     throw new VisError('VIS_GT_OPTION', '--category_name: invalid value; expected a non-empty name, got ""', { exitCode: 2 });
-  const gt = await readGtObject(options.inJson);
-  const annotations = gt.annotations as Record<string, unknown>[] | undefined;
+  const gt = await readYtvisDataset(options.inJson);
+  const annotations = gt.annotations;
   const before = new Set<unknown>();
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(gt)) {
@@ -92,10 +55,10 @@ export async function makeAgnosticGt(options: AgnosticGtOptions): Promise<Agnost
     }
   }
   out.categories ??= [{ id: categoryId, name: categoryName, supercategory: categoryName }];
-  await writeFileAtomic(options.outJson, JSON.stringify(out));
+  await writeYtvisJson(options.outJson, out as YtvisDataset);
   return {
     outJson: options.outJson,
-    videos: (gt.videos as unknown[]).length,
+    videos: gt.videos.length,
     annotations: annotations ? annotations.length : null,
     mergedCategories: before.size,
   };

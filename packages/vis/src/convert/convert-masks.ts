@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { VisError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { writeYtvisJson, type YtvisDataset } from '../public/ytvis.js';
 import { convertVideo, type ConvertedVideo, type SkipReason, type SkippedVideo } from './convert-video.js';
 import { runPool } from './pool.js';
 import { byteOrder, listSubfolders, requireFolder } from './video-folders.js';
@@ -159,7 +160,7 @@ export async function convertMasks(options: ConvertMasksOptions): Promise<Conver
     });
   }
   const json = buildTubeJson(converted, videoIds, options.splitName);
-  await writeFileAtomic(options.outJson, JSON.stringify(json));
+  await writeYtvisJson(options.outJson, json as unknown as YtvisDataset);
   return {
     outJson: options.outJson,
     skipReport,

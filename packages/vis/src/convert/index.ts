@@ -8,7 +8,7 @@ export { buildTubeJson, OBJECT_CATEGORY } from './tube-json.js';
 export type { TubeJson, TubeVideo, TubeAnnotation } from './tube-json.js';
 export { writeMaskPngs } from './mask-pngs.js';
 export type { PaintableTube } from './mask-pngs.js';
-export { makeAgnosticGt, readGtObject } from './agnostic-gt.js';
+export { makeAgnosticGt } from './agnostic-gt.js';
 export type { AgnosticGtOptions, AgnosticGtResult } from './agnostic-gt.js';
 export { listFrames, listMaskFiles, matchMasksToFrames, FRAME_EXTENSIONS } from './video-folders.js';
 export type { FrameFile, MatchedMask, MaskMatchProblem } from './video-folders.js';

@@ -7,6 +7,7 @@ import { createRng } from '../datasets/random.js';
 import { VisError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { writeJpeg } from '../io/rgb-image.js';
+import { writeYtvisJson, type YtvisDataset } from '../public/ytvis.js';
 import { buildVideoGt, type DemoVideoGt } from './ground-truth.js';
 import { renderFrame } from './render.js';
 import { DEMO_SHAPES, planScene } from './scene.js';
@@ -178,7 +179,7 @@ export async function makeDemoData(options: DemoDataOptions): Promise<DemoDataRe
       }
       const json = buildSplitJson(split, videos, o);
       instances[split] = json.annotations.length;
-      await writeFileAtomic(join(staging, 'annotations', `lvvis_${split}.json`), JSON.stringify(json));
+      await writeYtvisJson(join(staging, 'annotations', `lvvis_${split}.json`), json as unknown as YtvisDataset);
     }
     const manifest = { format: FORMAT, version: VERSION, options: o, instances, categories: DEMO_CATEGORIES };
     await writeFileAtomic(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);

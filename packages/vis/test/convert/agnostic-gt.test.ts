@@ -55,11 +55,11 @@ describe('makeAgnosticGt', () => {
 
   it('rejects a missing file, broken JSON, a wrong shape and a bad category id', async () => {
     const out = join(dir, 'x.json');
-    await expect(makeAgnosticGt({ inJson: join(dir, 'nope.json'), outJson: out })).rejects.toMatchObject({ code: 'VIS_GT_JSON', exitCode: 2 });
+    await expect(makeAgnosticGt({ inJson: join(dir, 'nope.json'), outJson: out })).rejects.toMatchObject({ code: 'VIS_FILE_NOT_FOUND', exitCode: 2 });
     await writeFile(join(dir, 'broken.json'), '{"videos": [');
-    await expect(makeAgnosticGt({ inJson: join(dir, 'broken.json'), outJson: out })).rejects.toThrow(/broken\.json: invalid JSON; expected a YouTube-VIS JSON object, got "/);
-    await writeFile(join(dir, 'shape.json'), JSON.stringify({ videos: [], annotations: {} }));
-    await expect(makeAgnosticGt({ inJson: join(dir, 'shape.json'), outJson: out })).rejects.toThrow(/shape\.json: key "annotations"; expected an array, got object/);
+    await expect(makeAgnosticGt({ inJson: join(dir, 'broken.json'), outJson: out })).rejects.toMatchObject({ code: 'VIS_JSON_INVALID', exitCode: 2, message: expect.stringMatching(/broken\.json: not valid JSON/) });
+    await writeFile(join(dir, 'shape.json'), JSON.stringify({ videos: [], categories: [], annotations: {} }));
+    await expect(makeAgnosticGt({ inJson: join(dir, 'shape.json'), outJson: out })).rejects.toThrow(/shape\.json: annotations is not a list; expected a list of annotations, got \{\}/);
     await expect(makeAgnosticGt({ inJson: join(dir, 'gt.json'), outJson: out, categoryId: 0 })).rejects.toThrow('--category_id: invalid value; expected an integer >= 1, got 0');
   });
 });
