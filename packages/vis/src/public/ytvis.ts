@@ -12,5 +12,6 @@ export type {
   YtvisVideo,
 } from '../ytvis/types.js';
 export { describeValue, validateYtvisDataset, validateYtvisResults, type DatasetValidationOptions } from '../ytvis/validate.js';
-export { parseJson, readJsonText, readYtvisDataset, readYtvisResults } from '../ytvis/read.js';
+export { parseJson, readJsonText, readYtvisDataset, readYtvisResults, STREAM_THRESHOLD_BYTES } from '../ytvis/read.js';
+export { readJsonArrayFile } from '../ytvis/json-array-stream.js';
 export { writeYtvisJson } from '../ytvis/write.js';

@@ -4,7 +4,6 @@ import { countsToString } from './codec.js';
 import { rleCounts } from './counts.js';
 import type { BinaryMask, CompressedRle, Rle } from './types.js';
 
-let runScratch = new Uint32Array(1024);
 
 function checkMask(mask: BinaryMask): void {
   const { data, height, width } = mask;
@@ -28,27 +27,53 @@ export function maskToCounts(mask: BinaryMask): Uint32Array {
   const { data, height: h, width: w } = mask;
   const area = h * w;
   if (area === 0) return Uint32Array.of(0);
-  if (runScratch.length < area + 1) runScratch = new Uint32Array(area + 1);
-  const cnts = runScratch;
-  let k = 0;
-  let prev = 0; // value of the current run
-  let runStart = 0; // linear column-major index where the current run started
-  for (let x = 0; x < w; x++) {
-    const colBase = x * h;
-    let idx = x;
-    for (let y = 0; y < h; y++, idx += w) {
-      const v = data[idx] === 0 ? 0 : 1;
-      if (v !== prev) {
-        const j = colBase + y;
-        cnts[k++] = j - runStart;
-        runStart = j;
-        prev = v;
+  // Column-major run boundaries without a strided walk: a boundary at (y, x) means the pixel differs from the one
+  // above it (row y-1, same column) or, for y = 0, from the bottom pixel of the previous column. Rows are compared in
+  // row-major order (32-bit words when aligned, skipping identical words), then boundaries are bucketed by column.
+  let n = 0;
+  const push = (x: number, y: number): void => {
+    if (n === bx.length) { bx = growI32(bx); by = growI32(by); }
+    bx[n] = x; by[n] = y; n++;
+  };
+  // row 0: against the previous column's last pixel (pixel -1 is 0)
+  if (data[0] !== 0) push(0, 0);
+  const last = (h - 1) * w;
+  for (let x = 1; x < w; x++) if ((data[x] !== 0) !== (data[last + x - 1] !== 0)) push(x, 0);
+  const words = (w & 3) === 0 && (data.byteOffset & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, area >>> 2) : null;
+  const ww = w >>> 2;
+  for (let y = 1; y < h; y++) {
+    const row = y * w;
+    const prevRow = row - w;
+    if (words) {
+      const wr = y * ww;
+      for (let i = 0; i < ww; i++) {
+        if (words[wr + i] === words[wr - ww + i]) continue;
+        const x0 = i << 2;
+        for (let x = x0; x < x0 + 4; x++) if ((data[row + x] !== 0) !== (data[prevRow + x] !== 0)) push(x, y);
       }
+    } else {
+      for (let x = 0; x < w; x++) if ((data[row + x] !== 0) !== (data[prevRow + x] !== 0)) push(x, y);
     }
   }
-  cnts[k++] = area - runStart;
-  return cnts.slice(0, k);
+  // counting sort by column (rows already ascend inside a column), then run lengths between boundaries
+  if (colCount.length < w + 1) colCount = new Int32Array(w + 1);
+  colCount.fill(0, 0, w + 1);
+  for (let i = 0; i < n; i++) colCount[bx[i]! + 1]!++;
+  for (let x = 0; x < w; x++) colCount[x + 1]! += colCount[x]!;
+  if (sorted.length < n) sorted = new Float64Array(Math.max(n, sorted.length * 2));
+  for (let i = 0; i < n; i++) sorted[colCount[bx[i]!]!++] = bx[i]! * h + by[i]!;
+  const cnts = new Uint32Array(n + 1);
+  let prev = 0;
+  for (let i = 0; i < n; i++) { const j = sorted[i]!; cnts[i] = j - prev; prev = j; }
+  cnts[n] = area - prev;
+  return cnts;
 }
+
+let bx: Int32Array = new Int32Array(4096);
+let by: Int32Array = new Int32Array(4096);
+let colCount = new Int32Array(1024);
+let sorted = new Float64Array(4096);
+const growI32 = (a: Int32Array): Int32Array => { const b = new Int32Array(a.length * 2); b.set(a); return b; };
 
 /**
  * Encode a binary mask as compressed COCO RLE, byte-identical to `pycocotools.mask.encode(np.asfortranarray(m))`.

@@ -1,6 +1,7 @@
 /** Reading YouTube-VIS / LV-VIS JSON files with validation. */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { VisError } from '../errors.js';
+import { readJsonArrayFile } from './json-array-stream.js';
 import type { YtvisDataset, YtvisResult } from './types.js';
 import { validateYtvisDataset, validateYtvisResults, type DatasetValidationOptions } from './validate.js';
 
@@ -43,10 +44,29 @@ export async function readYtvisDataset(path: string, options: DatasetValidationO
   return validateYtvisDataset(parseJson(await readJsonText(path), path), path, options);
 }
 
+/** Files above this size are read element by element (see {@link readYtvisResults}). */
+export const STREAM_THRESHOLD_BYTES = 128 << 20;
+
 /**
  * Read and validate a YouTube-VIS results file (`results.json`: a list of predicted tracks; `[]` is valid).
+ * Files above 128 MiB (or with `stream: true`) are parsed element by element, so results of any size can be read
+ * (Node cannot hold more than ~512 MiB in one string).
  * @throws VisError (exitCode 2) when the file is missing, not JSON, or fails {@link validateYtvisResults}
  */
-export async function readYtvisResults(path: string): Promise<YtvisResult[]> {
+export async function readYtvisResults(path: string, options: { stream?: boolean } = {}): Promise<YtvisResult[]> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    return validateYtvisResults(parseJson(await readJsonText(path), path), path); // reports the fs error
+  }
+  if (options.stream ?? size > STREAM_THRESHOLD_BYTES) {
+    try {
+      return validateYtvisResults(await readJsonArrayFile(path), path);
+    } catch (err) {
+      // not an array at all: let the validator say what it is
+      if ((err as { code?: string }).code !== 'VIS_JSON_NOT_ARRAY') throw err;
+    }
+  }
   return validateYtvisResults(parseJson(await readJsonText(path), path), path);
 }

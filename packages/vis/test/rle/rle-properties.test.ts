@@ -101,6 +101,21 @@ describe('RLE properties (500 random masks)', () => {
     }
   });
 
+  it('encodes any non-zero byte as 1, from aligned or unaligned buffers, word-sized or odd widths', () => {
+    const r = rng(9);
+    for (let n = 0; n < 200; n++) {
+      const m = randomMask(r);
+      const w = n % 2 ? m.width : 4 * Math.ceil(m.width / 4);
+      const h = m.height;
+      const data = new Uint8Array(h * w).map(() => +(r() < 0.4));
+      const expected = encodeMask({ data, height: h, width: w });
+      const shifted = new Uint8Array(h * w + 1).subarray(1);
+      shifted.set(data.map((v) => v * (1 + Math.floor(r() * 255))));
+      expect(encodeMask({ data: shifted, height: h, width: w })).toEqual(expected);
+      expect(decodeMask(expected).data).toEqual(data);
+    }
+  });
+
   it('uncompressed and compressed forms give the same answers', () => {
     const m = randomMask(rng(5));
     const counts = Array.from(maskToCounts(m));
