@@ -27,6 +27,8 @@ export interface WorkerSpec {
   readonly runId: RunId | null;
   readonly runDir: string | null;
   readonly resumed: ResumeInfo | null;
+  /** Rank 0's starting `ctx.info` (the stored info of a resumed run), else absent. */
+  readonly initialInfo?: Record<string, unknown>;
   /** Numeric log level (10..50). */
   readonly logLevel: number;
   /** Seconds between forwarded metric/info batches (the primary's beat interval, capped at 1 s). */
