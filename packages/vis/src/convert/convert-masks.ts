@@ -69,7 +69,7 @@ function checkOptions(o: ConvertMasksOptions): { minMasks: number; minCoverage: 
   const minCoverage = o.minCoverage ?? 0.2;
   const concurrency = o.concurrency ?? 4;
   const bad = (flag: string, expected: string, got: unknown) =>
-    new VisError('VIS_CONVERT_OPTION', `${flag}: invalid value; expected ${expected}, got ${JSON.stringify(got)}`, { exitCode: 2 });
+    new VisError('VIS_CONVERT_OPTION', `${flag}: invalid value; expected ${expected}, got ${typeof got === 'number' ? String(got) : JSON.stringify(got)}`, { exitCode: 2 });
   if (!Number.isInteger(minMasks) || minMasks < 0) throw bad('--min_masks', 'an integer >= 0', o.minMasks);
   if (!Number.isFinite(minCoverage) || minCoverage < 0 || minCoverage > 1) throw bad('--min_coverage', 'a number in [0, 1]', o.minCoverage);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw bad('concurrency', 'an integer >= 1', o.concurrency);

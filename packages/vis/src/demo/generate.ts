@@ -74,7 +74,7 @@ const FORMAT = 'wsovvis-demo';
 const VERSION = 1;
 
 function optionError(key: string, expected: string, got: unknown): VisError {
-  return new VisError('VIS_DEMO_OPTION', `--${key}: invalid value; expected ${expected}, got ${JSON.stringify(got)}`, { exitCode: 2 });
+  return new VisError('VIS_DEMO_OPTION', `--${key}: invalid value; expected ${expected}, got ${typeof got === 'number' ? String(got) : JSON.stringify(got)}`, { exitCode: 2 });
 }
 
 function intOption(key: string, value: number | undefined, fallback: number, lo: number, hi: number): number {

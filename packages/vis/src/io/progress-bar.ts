@@ -40,6 +40,7 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
   let lastPrint = -Infinity;
   let lastFraction = -1;
   let current = 0;
+  let printedDone = -1;
   const render = (done: number, note?: string): string => {
     const total = Math.max(options.total, 0);
     const fraction = total > 0 ? Math.min(done / total, 1) : 1;
@@ -66,10 +67,12 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
         if (fraction - lastFraction < 0.1 && t - lastPrint < 30_000) return;
         stream.write(`${render(done, note)}\n`);
         lastFraction = fraction;
+        printedDone = done;
       }
       lastPrint = t;
     },
     finish(note) {
+      if (!tty && printedDone === current && note === undefined) return; // the last line already shows it
       const line = render(current, note);
       stream.write(tty ? `\r${line}\x1b[K\n` : `${line}\n`);
     },
