@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { resizeBilinearGradCpuConfig } from './cpu/ResizeBilinearGrad.js';
 import { msDeformAttnKernelConfigs } from './shared/MsDeformAttn.js';
+import { fastMatMul, isFastMatMul } from './wasm/BatchMatMul.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm/DepthwiseConv2dNativeBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/DepthwiseConv2dNativeBackpropInput.js';
@@ -23,8 +24,14 @@ export const ADDED_KERNELS: readonly tf.KernelConfig[] = [
 /** tfjs kernels replaced because they are wrong (ResizeBilinearGrad ignores halfPixelCenters). */
 export const REPLACED_KERNELS: readonly tf.KernelConfig[] = [resizeBilinearGradCpuConfig, resizeBilinearGradWasmConfig];
 
+/** tfjs kernels wrapped for speed (wasm matmuls: see wasm/BatchMatMul.ts). */
+export const WRAPPED_KERNELS: ReadonlyArray<{ kernelName: string; backendName: string }> = [
+  { kernelName: tf.BatchMatMul, backendName: 'wasm' },
+  { kernelName: tf._FusedMatMul, backendName: 'wasm' },
+];
+
 /**
- * Puts the added and replacing kernels into the registry (idempotent).
+ * Puts the added, replacing and wrapping kernels into the registry (idempotent).
  * @returns per tfjs backend name, the kernel names whose registered implementation is ours.
  */
 export function registerExtraKernels(): Record<string, string[]> {
@@ -38,6 +45,15 @@ export function registerExtraKernels(): Record<string, string[]> {
     tf.registerKernel(config);
   }
   const ours: Record<string, string[]> = {};
+  for (const { kernelName, backendName } of WRAPPED_KERNELS) {
+    const existing = tf.getKernel(kernelName, backendName);
+    if (existing === undefined) continue;
+    if (!isFastMatMul(existing)) {
+      tf.unregisterKernel(kernelName, backendName);
+      tf.registerKernel(fastMatMul(existing));
+    }
+    (ours[backendName] ??= []).push(kernelName);
+  }
   for (const config of [...ADDED_KERNELS, ...REPLACED_KERNELS]) {
     if (tf.getKernel(config.kernelName, config.backendName) !== config) continue;
     (ours[config.backendName] ??= []).push(config.kernelName);

@@ -31,3 +31,47 @@ export function randomFloats(count: number, seed: number): Float32Array {
   }
   return out;
 }
+
+/** Batched matmul in float64 with tfjs semantics (transposes of the last two axes, broadcast batch dims of size 1). */
+export function matMulReference(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], transposeA: boolean, transposeB: boolean): { data: Float64Array; shape: number[] } {
+  const ar = aShape.length;
+  const br = bShape.length;
+  const [aRows, aCols] = [aShape[ar - 2]!, aShape[ar - 1]!];
+  const [bRows, bCols] = [bShape[br - 2]!, bShape[br - 1]!];
+  const m = transposeA ? aCols : aRows;
+  const k = transposeA ? aRows : aCols;
+  const n = transposeB ? bRows : bCols;
+  const outerA = aShape.slice(0, -2);
+  const outerB = bShape.slice(0, -2);
+  const rank = Math.max(outerA.length, outerB.length);
+  const padA = [...Array(rank - outerA.length).fill(1), ...outerA] as number[];
+  const padB = [...Array(rank - outerB.length).fill(1), ...outerB] as number[];
+  const outer = padA.map((d, i) => Math.max(d, padB[i]!));
+  const batch = outer.reduce((x, y) => x * y, 1);
+  const data = new Float64Array(batch * m * n);
+  for (let bi = 0; bi < batch; bi++) {
+    let rest = bi;
+    let ia = 0;
+    let ib = 0;
+    let strideA = 1;
+    let strideB = 1;
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      const coord = rest % outer[axis]!;
+      rest = Math.floor(rest / outer[axis]!);
+      ia += (padA[axis] === 1 ? 0 : coord) * strideA;
+      ib += (padB[axis] === 1 ? 0 : coord) * strideB;
+      strideA *= padA[axis]!;
+      strideB *= padB[axis]!;
+    }
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let t = 0; t < k; t++) {
+        const av = a[ia * aRows * aCols + (transposeA ? t * aCols + i : i * aCols + t)]!;
+        const bv = b[ib * bRows * bCols + (transposeB ? j * bCols + t : t * bCols + j)]!;
+        sum += av * bv;
+      }
+      data[(bi * m + i) * n + j] = sum;
+    }
+  }
+  return { data, shape: [...outer, m, n] };
+}

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, checkGradients, expectClose } from '../../src/public/testing.js';
 import { withColumnBudget } from '../../src/kernels/wasm/Conv2DBackpropFilter.js';
-import { conv2dFilterGrad, randomFloats } from './reference.js';
+import { conv2dFilterGrad, matMulReference, randomFloats } from './reference.js';
 
 describe.each(BACKENDS)('extra kernels on $name', ({ name, init }) => {
   beforeAll(init);
@@ -55,6 +55,34 @@ describe.each(BACKENDS)('extra kernels on $name', ({ name, init }) => {
     // 36 floats per row: 7 rows per chunk, 9 chunks for 60 rows (only the wasm kernel chunks).
     const chunked = withColumnBudget(36 * 7, grad);
     expectClose(chunked, whole, 1e-5, 'chunked dW');
+  });
+
+  const matMulCases = [
+    { a: [6, 5], b: [5, 4], tA: false, tB: false },
+    { a: [5, 6], b: [4, 5], tA: true, tB: true },
+    { a: [3, 4, 5], b: [6, 5], tA: false, tB: true },
+    { a: [3, 5, 4], b: [5, 2], tA: true, tB: false },
+    { a: [3, 4, 5], b: [3, 5, 2], tA: false, tB: false },
+    { a: [1, 4, 5], b: [3, 2, 5], tA: false, tB: true },
+    { a: [2, 3, 5, 4], b: [2, 3, 5, 6], tA: true, tB: false },
+  ];
+  it.each(matMulCases)('matMul $a x $b (transposeA $tA, transposeB $tB) matches a float64 reference', ({ a, b, tA, tB }) => {
+    const aData = randomFloats(a.reduce((x, y) => x * y), 41);
+    const bData = randomFloats(b.reduce((x, y) => x * y), 42);
+    const expected = matMulReference(aData, a, bData, b, tA, tB);
+    const out = tf.matMul(tf.tensor(aData, a), tf.tensor(bData, b), tA, tB);
+    expect(out.shape).toEqual(expected.shape);
+    expectClose(out, expected.data, 1e-5, 'matMul');
+  });
+
+  it('fused matMul with bias and relu matches a float64 reference for a batched input and a transposed weight', () => {
+    const aData = randomFloats(3 * 4 * 5, 43);
+    const wData = randomFloats(6 * 5, 44);
+    const bias = randomFloats(6, 45);
+    const expected = matMulReference(aData, [3, 4, 5], wData, [6, 5], false, true).data.map((v, i) => Math.max(0, v + bias[i % 6]!));
+    const out = tf.fused.matMul({ a: tf.tensor3d(aData, [3, 4, 5]), b: tf.tensor3d(wData, [1, 6, 5]), transposeB: true, bias: tf.tensor1d(bias), activation: 'relu' });
+    expect(out.shape).toEqual([3, 4, 6]);
+    expectClose(out, expected, 1e-5, 'fused matMul');
   });
 
   it('depthwise conv2d backprop (filter and input) matches finite differences', () => {
