@@ -24,3 +24,23 @@ export { isoNow, isoFromMicros, nowMicros, isoToDate, formatDuration, jsonpickle
 export type * from './run/distributed.js';
 export type { ExpCommand } from './cli/command.js';
 export { defineCommand } from './cli/command.js';
+// Programmatic API (what the CLI uses; tests and other tools may call it directly).
+export { prepareRun } from './run/prepare.js';
+export type { PreparedRun, PrepareRequest } from './run/prepare.js';
+export { executeRun, worldSizeOf } from './run/lifecycle.js';
+export type { RunOptions, RunOutcome } from './run/lifecycle.js';
+export { childProcessLauncher } from './run/child-launcher.js';
+export { deriveSeed, createRng, seedMathRandom } from './run/seed.js';
+export { applyBackspacesAndLinefeeds, ProgressFilter } from './run/progress-filter.js';
+export { collectHostInfo, parseNvidiaSmiXml, platformString } from './run/host-info.js';
+export { findProject } from './experiment/project.js';
+export type { ProjectSettings } from './experiment/project.js';
+export { loadExperiment, resolveExperimentFile, listExperimentNames, enableTypeScript, importModule } from './experiment/load.js';
+export { buildConfig, summarize, SEED_MAX } from './config/build.js';
+export type { BuiltConfig, ConfigLayer, ConfigSummary } from './config/build.js';
+export { loadConfigFile, parseConfigText } from './config/file.js';
+export { parseUpdate, parseValue } from './config/updates.js';
+export type { ConfigUpdate } from './config/updates.js';
+export { checkUnknownKeys, validateConfig } from './config/validate.js';
+export { schemaFromDefaults, effectiveSchema, editorSchema } from './config/schema.js';
+export { formatConfig } from './config/print.js';

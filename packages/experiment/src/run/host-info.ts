@@ -19,7 +19,13 @@ export function parseNvidiaSmiXml(xml: string): GpuInfo | undefined {
   for (const m of xml.matchAll(/<gpu id="[^"]*">([\s\S]*?)<\/gpu>/g)) {
     const body = m[1]!;
     const fb = /<fb_memory_usage>([\s\S]*?)<\/fb_memory_usage>/.exec(body)?.[1] ?? '';
-    const total = Number.parseInt(tag(fb, 'total') ?? '0', 10);
+    let totalText = tag(fb, 'total') ?? '0';
+    if (totalText === 'Insufficient Permissions') {
+      // Multi-Instance GPU: the memory of the first MIG device, as Sacred reads it.
+      const mig = /<mig_device>([\s\S]*?)<\/mig_device>/.exec(body)?.[1] ?? '';
+      totalText = tag(/<fb_memory_usage>([\s\S]*?)<\/fb_memory_usage>/.exec(mig)?.[1] ?? '', 'total') ?? '0';
+    }
+    const total = Number.parseInt(totalText, 10);
     gpus.push({ model: tag(body, 'product_name') ?? 'unknown', total_memory: Number.isFinite(total) ? total : 0, persistence_mode: tag(body, 'persistence_mode') === 'Enabled' });
   }
   if (!gpus.length) return undefined;
