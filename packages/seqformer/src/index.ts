@@ -4,4 +4,32 @@
  */
 export { SeqFormerError } from './errors.js';
 export * from './public/config.js';
+export { createSeqFormer, createSeqFormerAsync, SeqFormer, type TrainOutputs, type TrainableVariables } from './model.js';
+export { SeqFormerNet, BACKBONE_PREFIX, type ForwardState, type LayerOutputs, type SeqFormerOutputs } from './modeling/seqformer.js';
+export { padClips, type ClipBatch } from './modeling/batching.js';
+export { backboneNames, buildBackbone, getBackboneFactory, registerBackbone, type BuiltinBackboneName } from './modeling/backbone/registry.js';
+export type { Backbone, BackboneFactory, ShapeSpec } from './modeling/backbone/backbone.js';
+export { ParamStore, type Param, type ParamLayout } from './modeling/params.js';
 export { msDeformAttnCore, type SpatialShapes } from './modeling/deformable-attention.js';
+export { linearSumAssignment, type Assignment } from './modeling/hungarian.js';
+export { matchVideo, matchingCost, generalizedIou, type MatcherWeights, type VideoMatch, type VideoTarget } from './modeling/matcher.js';
+export {
+  computeNumBoxes,
+  giouLoss,
+  layerLosses,
+  sigmoidFocalSum,
+  subsampleTargetMasks,
+  weightedTotal,
+  type LayerPredictions,
+  type LossWeights,
+  type NumBoxesReducer,
+} from './modeling/criterion.js';
+export {
+  detectron2ToTorchvision,
+  exportStateDict,
+  loadSeqFormerWeights,
+  toStandaloneKeys,
+  torchvisionToDetectron2,
+  type CheckpointLayout,
+  type WeightsReport,
+} from './modeling/weights.js';
