@@ -10,6 +10,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initEngine, MS_DEFORM_ATTN, type EngineBackend } from '../src/index.js';
+import { unwrapFastMatMul } from '../src/kernels/wasm/BatchMatMul.js';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 const python = join(root, '.venv-bench', 'bin', 'python');
@@ -44,6 +45,8 @@ function cases(): Record<string, () => tf.Tensor | tf.Tensor[]> {
   const b = tf.randomUniform([512, 512]);
   const qa = tf.randomUniform([8, 256, 64]);
   const kb = tf.randomUniform([8, 64, 256]);
+  const tokens = tf.randomUniform([4, 300, 256]);
+  const weight = tf.randomUniform([256, 256]);
   const x = tf.randomUniform([1, 32, 32, 256]) as tf.Tensor4D;
   const w = tf.randomUniform([3, 3, 256, 256]) as tf.Tensor4D;
   const dy = tf.randomUniform([1, 32, 32, 256]) as tf.Tensor4D;
@@ -58,6 +61,8 @@ function cases(): Record<string, () => tf.Tensor | tf.Tensor[]> {
   return {
     'matMul 512x512x512': () => tf.matMul(a, b),
     'batched matMul 8x256x64x256': () => tf.matMul(qa, kb),
+    'linear [4,300,256] x W^T (256x256)': () => tf.matMul(tokens, weight, false, true),
+    'matMul A^T B 512 (weight gradient)': () => tf.matMul(a, b, true, false),
     'conv2d 3x3 256->256 32x32': () => tf.conv2d(x, w, 1, 'same'),
     'conv2d filter grad 3x3 256->256 32x32': () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy },
       { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 256, 256] }) as tf.Tensor,
@@ -102,7 +107,19 @@ async function main(): Promise<void> {
       rows.push([name, `${info.backend}${info.simd ? ' (SIMD)' : ''}`, ours.toFixed(1), torchMs.toFixed(1), (ours / torchMs).toFixed(2)]);
       console.error(`  ${name} on ${backend}: ${ours.toFixed(1)} ms`);
     }
-    tf.disposeVariables();
+    if (backend === 'wasm') {
+      // The same matmuls with tfjs-wasm's own kernel, to show what the XNNPACK routing buys.
+      const ours = tf.getKernel(tf.BatchMatMul, 'wasm')!;
+      tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+      tf.registerKernel(unwrapFastMatMul(ours));
+      for (const [name, fn] of Object.entries(cases())) {
+        if (!name.includes('atMul') && !name.startsWith('linear')) continue;
+        const stock = timed(fn, 1, 500);
+        rows.push([name, 'wasm, tfjs stock matmul', stock.toFixed(1), reference[name]!.toFixed(1), (stock / reference[name]!).toFixed(2)]);
+      }
+      tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+      tf.registerKernel(ours);
+    }
   }
   const header = ['case', 'backend', 'ours (ms)', 'PyTorch CPU (ms)', 'ratio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

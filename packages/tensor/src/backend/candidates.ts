@@ -95,12 +95,33 @@ async function loadNative(backend: 'tensorflow-gpu' | 'tensorflow'): Promise<Can
   return { ok: true, backend: { backend, tfBackend: 'tensorflow', packageName, threads } };
 }
 
+/**
+ * Runs `start` and removes the process handlers it added. The emscripten module behind tfjs-wasm installs
+ * `uncaughtException`/`unhandledRejection` handlers that only rethrow, so every later crash of the process is
+ * reported from inside its 20 kB minified line instead of with the error's own stack. Node's default
+ * behaviour (print the error, exit 1) is what the rethrow aimed at anyway.
+ */
+async function withoutRethrowHandlers<T>(start: () => Promise<T>): Promise<T> {
+  const events: string[] = ['uncaughtException', 'unhandledRejection'];
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
+  try {
+    return await start();
+  } finally {
+    for (const event of events) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+}
+
 async function loadWasm(threads: number | undefined): Promise<CandidateResult> {
   const packageName = BACKEND_PACKAGES.wasm;
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (threads !== undefined) wasm.setThreadsCount(threads);
-    const failed = await activate('wasm', packageName);
+    const failed = await withoutRethrowHandlers(() => activate('wasm', packageName));
     if (failed) return failed;
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
     return { ok: true, backend: { backend: 'wasm', tfBackend: 'wasm', packageName, threads: wasm.getThreadsCount(), simd } };

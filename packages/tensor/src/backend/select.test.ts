@@ -19,7 +19,10 @@ const nodeInstalled = resolvable('@tensorflow/tfjs-node');
 describe('initEngine', () => {
   it('auto takes the best backend present and logs why each better one was skipped', async () => {
     const lines: string[] = [];
+    const handlers = process.listeners('uncaughtException').length;
     const info = await initEngine({ backend: 'auto', log: (l) => lines.push(l) });
+    // The wasm module's rethrowing crash handlers are removed, so crashes keep their own stack.
+    expect(process.listeners('uncaughtException').length).toBe(handlers);
     if (!gpuInstalled && !nodeInstalled) {
       expect(info.backend).toBe('wasm');
       expect(info.reasons.map((r) => r.backend)).toEqual(['tensorflow-gpu', 'tensorflow']);
