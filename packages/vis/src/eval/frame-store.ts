@@ -4,6 +4,7 @@
  * Compressed strings are decoded straight into intervals, validated on the way (runs must sum to height*width).
  */
 import { VisError } from '../errors.js';
+import { countsFromString } from '../rle/codec.js';
 import { toCompressedRle } from '../rle/from-objects.js';
 import { pairwiseSum } from './params.js';
 
@@ -41,10 +42,14 @@ export class FrameStore {
   present = new Uint8Array(1024);
   x0 = new Int32Array(1024); x1 = new Int32Array(1024); y0 = new Int32Array(1024); y1 = new Int32Array(1024);
   fh = new Int32Array(1024); fw = new Int32Array(1024);
+  /** 1 = the frame's runs include a zero-length run after the first (non-canonical; see `walkCounts`) */
+  odd = new Uint8Array(1024);
+  /** run lengths of the non-canonical frames, by slot (pycocotools' merge walk is replayed on them) */
+  oddCounts = new Map<number, Uint32Array>();
   nFrames = 0;
   private areaScratch = new Float64Array(256);
 
-  reset(): void { this.nRuns = 0; this.nFrames = 0; }
+  reset(): void { this.nRuns = 0; this.nFrames = 0; this.oddCounts.clear(); }
 
   private reserveFrames(n: number): void {
     const need = this.nFrames + n;
@@ -52,7 +57,7 @@ export class FrameStore {
     this.runLo = grow(this.runLo, need); this.runHi = grow(this.runHi, need);
     this.area = grow(this.area, need); this.present = grow(this.present, need);
     this.x0 = grow(this.x0, need); this.x1 = grow(this.x1, need); this.y0 = grow(this.y0, need); this.y1 = grow(this.y1, need);
-    this.fh = grow(this.fh, need); this.fw = grow(this.fw, need);
+    this.fh = grow(this.fh, need); this.fw = grow(this.fw, need); this.odd = grow(this.odd, need);
   }
 
   /**
@@ -73,7 +78,7 @@ export class FrameStore {
       let seg = segs[f] as { size?: unknown; counts?: unknown } | null;
       // ytvoseval's truthiness: null, [], 0, false and '' are absent; any RLE object is present
       if (!seg || (Array.isArray(seg) && seg.length === 0)) {
-        this.present[slot] = 0; this.area[slot] = 0; this.runLo[slot] = this.runHi[slot] = this.nRuns;
+        this.present[slot] = 0; this.area[slot] = 0; this.odd[slot] = 0; this.runLo[slot] = this.runHi[slot] = this.nRuns;
         cum[f + 1] = cum[f]!;
         continue;
       }
@@ -86,10 +91,13 @@ export class FrameStore {
         }
         foreignSize = true;
       }
-      this.present[slot] = 1; this.fh[slot] = h; this.fw[slot] = w;
+      this.present[slot] = 1; this.fh[slot] = h; this.fw[slot] = w; this.odd[slot] = 0;
       const a = typeof seg.counts === 'string'
         ? this.decodeString(seg.counts, h, w, slot, `${where}.segmentations[${f}]`)
         : this.decodeArray(seg.counts as ArrayLike<number>, h, w, slot, `${where}.segmentations[${f}]`);
+      if (this.odd[slot]) {
+        this.oddCounts.set(slot, typeof seg.counts === 'string' ? countsFromString(seg.counts) : Uint32Array.from(seg.counts as ArrayLike<number>));
+      }
       this.area[slot] = a;
       cum[f + 1] = cum[f]! + a;
       if (a) this.areaScratch[nonZero++] = a;
@@ -110,6 +118,19 @@ export class FrameStore {
     this.runs[this.nRuns * 2] = start;
     this.runs[this.nRuns * 2 + 1] = end;
     this.nRuns++;
+  }
+
+  /** Run lengths of a present frame rebuilt from its intervals (canonical form). */
+  countsOf(slot: number): Uint32Array {
+    const lo = this.runLo[slot]!, hi = this.runHi[slot]!;
+    const out = new Uint32Array((hi - lo) * 2 + 1);
+    let pos = 0, k = 0;
+    for (let i = lo; i < hi; i++) {
+      const s = this.runs[i * 2]!, e = this.runs[i * 2 + 1]!;
+      out[k++] = s - pos; out[k++] = e - s; pos = e;
+    }
+    out[k] = this.fh[slot]! * this.fw[slot]! - pos;
+    return out;
   }
 
   private finishFrame(slot: number, lo: number, pos: number, h: number, w: number, where: string): void {
@@ -143,6 +164,7 @@ export class FrameStore {
         throw new VisError('VIS_RLE_INVALID', `${where}.counts[${j}] is not a run length; expected a non-negative integer, got ${JSON.stringify(c)}`, { exitCode: 2 });
       }
       if (j & 1 && c > 0) { this.pushRun(pos, pos + c); area += c; }
+      if (c === 0 && j > 0) this.odd[slot] = 1;
       pos += c;
     }
     this.finishFrame(slot, lo, pos, h, w, where);
@@ -173,6 +195,7 @@ export class FrameStore {
       if (m > 2) x += prev2;
       if (x < 0) throw badString(where, `run ${m} decodes to ${x}`);
       if (m & 1 && x > 0) { this.pushRun(pos, pos + x); area += x; }
+      if (x === 0 && m > 0) this.odd[slot] = 1;
       pos += x;
       prev2 = prev1; prev1 = x; m++;
     }

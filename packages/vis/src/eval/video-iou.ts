@@ -4,6 +4,7 @@
  * on one side only adds its area to the union. The union is taken from per-track area prefix sums, so only
  * intersections are computed, and only for frames whose boxes overlap.
  */
+import { countsArea, mergeCounts } from '../rle/ops.js';
 import type { FrameStore, StoredTrack } from './frame-store.js';
 
 /** Pixels in both interval lists `[aLo, aHi)` and `[bLo, bHi)` of `runs`, restricted to linear indices `[lo, hi)`. */
@@ -54,6 +55,15 @@ export function trackIou(store: FrameStore, d: StoredTrack, g: StoredTrack): num
     const b = g.base + f;
     if (!present[a] || !present[b]) continue;
     if (checkSizes && (fh[a] !== fh[b] || fw[a] !== fw[b])) { union -= area[a]! + area[b]!; continue; }
+    if (store.odd[a] || store.odd[b]) {
+      // non-canonical runs: replay pycocotools' merge walk, which can stop early on them
+      const A = store.oddCounts.get(a) ?? store.countsOf(a);
+      const B = store.oddCounts.get(b) ?? store.countsOf(b);
+      const i = countsArea(mergeCounts(A, B, true));
+      union += countsArea(mergeCounts(A, B, false)) + i - area[a]! - area[b]!;
+      inter += i;
+      continue;
+    }
     if (area[a] === 0 || area[b] === 0) continue;
     const cx0 = x0[a]! > x0[b]! ? x0[a]! : x0[b]!;
     const cx1 = x1[a]! < x1[b]! ? x1[a]! : x1[b]!;

@@ -75,6 +75,37 @@ export function mergeCounts(A: ArrayLike<number>, B: ArrayLike<number>, intersec
   return out.slice(0, m);
 }
 
+/**
+ * Intersection and union pixel counts exactly as the run walk of `rleIou` in maskApi.c, quirks included: the walk
+ * stops as soon as both lists have no pixels left in their current runs, so non-canonical lists with zero-length
+ * runs inside can end early (pycocotools' `merge` has the same walk). Identical to the true counts for canonical
+ * lists (what `encode` produces).
+ */
+export function walkCounts(A: ArrayLike<number>, B: ArrayLike<number>): { inter: number; union: number } {
+  let ca = A.length > 0 ? A[0]! : 0;
+  let cb = B.length > 0 ? B[0]! : 0;
+  let va = false, vb = false;
+  let a = 1, b = 1, i = 0, u = 0, ct = 1;
+  while (ct > 0) {
+    const c = ca < cb ? ca : cb;
+    if (va || vb) { u += c; if (va && vb) i += c; }
+    ct = 0;
+    ca -= c;
+    if (!ca && a < A.length) { ca = A[a++]!; va = !va; }
+    ct += ca;
+    cb -= c;
+    if (!cb && b < B.length) { cb = B[b++]!; vb = !vb; }
+    ct += cb;
+  }
+  return { inter: i, union: u };
+}
+
+/** True when a run other than the first has length 0 (not what `encode` produces; see {@link walkCounts}). */
+export function hasInnerZeroRun(counts: ArrayLike<number>): boolean {
+  for (let j = 1; j < counts.length; j++) if (counts[j] === 0) return true;
+  return false;
+}
+
 /** Number of pixels that are 1 in both run-length lists (the `i` of `rleIou`), without building the merged list. */
 export function intersectionArea(A: ArrayLike<number>, B: ArrayLike<number>): number {
   let ia = 0; // start of the current 1-run of A
@@ -203,10 +234,9 @@ export function rleIou(dts: readonly (Rle | Bbox)[], gts: readonly (Rle | Bbox)[
       const crowd = !!iscrowd[gi];
       if (!(boxIouOne(dBox[di]!, gBox[gi]!, crowd) > 0)) return 0;
       if (d.height !== g.height || d.width !== g.width) return -1;
-      const i = intersectionArea(d.counts, g.counts);
-      if (i === 0) return 0;
-      const u = crowd ? countsArea(d.counts) : countsArea(d.counts) + countsArea(g.counts) - i;
-      return i / u;
+      const { inter, union } = walkCounts(d.counts, g.counts);
+      if (inter === 0) return 0;
+      return inter / (crowd ? countsArea(d.counts) : union);
     }),
   );
 }

@@ -29,6 +29,7 @@ const extra = JSON.parse(readFileSync(join(dir, 'rle_extra.json'), 'utf8')) as {
   boxes: { bbox_in: number[]; h: number; w: number; counts: string; area: number }[];
   uncompressed: { desc: string; h: number; w: number; counts_list: number[]; counts: string; area?: number; bbox?: Bbox }[];
   polygons: { desc: string; h: number; w: number; segm: number[][]; counts: string; area: number; bbox: Bbox }[];
+  noncanonical: { a: number[]; b: number[]; h: number; w: number; iou: number[][]; iou_crowd: number[][]; union: { counts: string; area: number }; intersect: { counts: string; area: number } }[];
 };
 
 function maskData(c: MaskCase): Uint8Array {
@@ -110,6 +111,17 @@ describe('RLE against pycocotools (other inputs)', () => {
       expect(rle, c.desc).toEqual({ size: [c.h, c.w], counts: c.counts });
       expect(rleArea(rle)).toBe(c.area);
       expect(rleToBbox(rle)).toEqual(c.bbox);
+    }
+  });
+
+  it('reproduces the C walk on non-canonical runs (zero-length runs inside stop merge and iou early)', () => {
+    for (const c of extra.noncanonical) {
+      const a = { size: [c.h, c.w] as [number, number], counts: c.a };
+      const b = { size: [c.h, c.w] as [number, number], counts: c.b };
+      expect(rleMerge([a, b], false), JSON.stringify(c)).toEqual({ size: [c.h, c.w], counts: c.union.counts });
+      expect(rleMerge([a, b], true), JSON.stringify(c)).toEqual({ size: [c.h, c.w], counts: c.intersect.counts });
+      closeMatrix(rleIou([a], [b], [0]), c.iou);
+      closeMatrix(rleIou([a], [b], [1]), c.iou_crowd);
     }
   });
 

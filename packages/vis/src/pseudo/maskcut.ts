@@ -1,0 +1,111 @@
+// MaskCut on one frame (data-eval.md 5.4): N successive normalized cuts, each on the graph without the patches
+// of the earlier masks; a mask too similar to the previous one (IoU > 0.5) or too small (<= 1 % of the patches)
+// is dropped; pixel masks are made disjoint, refined (refine.ts, our DenseCRF stand-in) and kept if still large.
+import { buildAffinity, type AffinitySpec, type PatchFeatures } from './features.js';
+import { bipartition } from './ncut.js';
+import { maskIou, refineMask } from './refine.js';
+
+/** Settings of {@link maskCutFrame}. */
+export interface MaskCutOptions {
+  /** Masks per frame, MaskCut's N (default 3). */
+  readonly masksPerFrame: number;
+  /** Drop a patch mask covering at most this fraction of the patches (MaskCut: 0.01). */
+  readonly minPatchFraction: number;
+  /** Refine at pixel level (and apply MaskCut's IoU >= 0.5 acceptance). */
+  readonly refine: boolean;
+}
+
+/** One object found in a frame, at working resolution. */
+export interface FrameObject {
+  /** `[height * width]` 0/1 pixel mask. */
+  readonly mask: Uint8Array;
+  readonly area: number;
+  /** 1 - Ncut/2 of its bipartition, in [0, 1]: how cleanly it separates from the rest. */
+  readonly quality: number;
+  /** Mean patch feature over the mask, L2-normalised (appearance for linking). */
+  readonly descriptor: Float32Array;
+  /** Centroid (x, y) in pixels. */
+  readonly cx: number;
+  readonly cy: number;
+}
+
+/** Upsamples a patch mask to pixels (nearest); pixels right/below the last full patch stay 0 ... unless covered. */
+function upsample(patch: Uint8Array, rows: number, cols: number, height: number, width: number): Uint8Array {
+  const out = new Uint8Array(height * width);
+  for (let y = 0; y < height; y++) {
+    const r = Math.min(rows - 1, Math.floor((y * rows) / height));
+    for (let x = 0; x < width; x++) {
+      const c = Math.min(cols - 1, Math.floor((x * cols) / width));
+      out[y * width + x] = patch[r * cols + c]!;
+    }
+  }
+  return out;
+}
+
+function describe(f: PatchFeatures, patchMask: Uint8Array): Float32Array {
+  const d = new Float32Array(f.dim);
+  for (let i = 0; i < patchMask.length; i++) if (patchMask[i]) for (let k = 0; k < f.dim; k++) d[k] = d[k]! + f.data[i * f.dim + k]!;
+  const norm = Math.hypot(...d) || 1;
+  return d.map((v) => v / norm);
+}
+
+/**
+ * Finds up to `masksPerFrame` objects in a frame.
+ * @param lab the frame at working resolution as Lab (`[height*width*3]`), used by the refinement.
+ */
+export function maskCutFrame(
+  features: PatchFeatures,
+  affinity: AffinitySpec,
+  lab: Float32Array,
+  height: number,
+  width: number,
+  options: MaskCutOptions,
+): FrameObject[] {
+  const { rows, cols } = features;
+  const n = rows * cols;
+  const painted = new Uint8Array(n);
+  const taken = new Uint8Array(height * width);
+  let previous: Uint8Array | undefined;
+  const objects: FrameObject[] = [];
+  const band = Math.max(2, Math.round(Math.max(height / rows, width / cols)));
+  for (let i = 0; i < options.masksPerFrame; i++) {
+    if (previous) for (let p = 0; p < n; p++) painted[p] = painted[p]! | previous[p]!;
+    if (painted.reduce((s, v) => s + v, 0) >= n - 2) break;
+    const a = buildAffinity(features, affinity, painted);
+    const cut = bipartition(a, rows, cols);
+    let patchMask = cut.mask.data;
+    const area = patchMask.reduce((s, v) => s + v, 0);
+    if (previous && (maskIou(previous, patchMask) > 0.5 || area <= options.minPatchFraction * n)) patchMask = new Uint8Array(n);
+    if (!previous && area <= options.minPatchFraction * n) patchMask = new Uint8Array(n);
+    previous = patchMask;
+    if (!patchMask.some((v) => v)) continue;
+    let pixels = upsample(patchMask, rows, cols, height, width);
+    for (let p = 0; p < pixels.length; p++) if (taken[p]) pixels[p] = 0;
+    if (options.refine) {
+      const refined = refineMask(pixels, lab, height, width, band);
+      if (!refined) continue;
+      for (let p = 0; p < refined.length; p++) if (taken[p]) refined[p] = 0;
+      pixels = refined;
+    }
+    let pixelArea = 0;
+    let sx = 0;
+    let sy = 0;
+    for (let p = 0; p < pixels.length; p++)
+      if (pixels[p]) {
+        pixelArea++;
+        sx += p % width;
+        sy += Math.floor(p / width);
+        taken[p] = 1;
+      }
+    if (pixelArea < 0.002 * height * width || pixelArea < 4) continue;
+    objects.push({
+      mask: pixels,
+      area: pixelArea,
+      quality: Math.max(0, Math.min(1, 1 - cut.ncut / 2)),
+      descriptor: describe(features, patchMask),
+      cx: sx / pixelArea,
+      cy: sy / pixelArea,
+    });
+  }
+  return objects;
+}
