@@ -50,8 +50,8 @@ export function giouLoss(a: tf.Tensor, b: tf.Tensor, eps = 1e-7): tf.Tensor {
   const yk1 = tf.maximum(y1, y1g);
   const xk2 = tf.minimum(x2, x2g);
   const yk2 = tf.minimum(y2, y2g);
-  const valid = tf.cast(tf.logicalAnd(tf.greater(yk2, yk1), tf.greater(xk2, xk1)), 'float32');
-  const inter = tf.mul(tf.mul(tf.sub(xk2, xk1), tf.sub(yk2, yk1)), valid);
+  // fvcore sets the intersection to 0 unless both overlaps are positive: relu * relu is the same (and its gradient)
+  const inter = tf.mul(tf.relu(tf.sub(xk2, xk1)), tf.relu(tf.sub(yk2, yk1)));
   const union = tf.sub(tf.add(tf.mul(tf.sub(x2, x1), tf.sub(y2, y1)), tf.mul(tf.sub(x2g, x1g), tf.sub(y2g, y1g))), inter);
   const iou = tf.div(inter, tf.add(union, eps));
   const areaC = tf.mul(tf.sub(tf.maximum(x2, x2g), tf.minimum(x1, x1g)), tf.sub(tf.maximum(y2, y2g), tf.minimum(y1, y1g)));

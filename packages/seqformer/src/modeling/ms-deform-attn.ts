@@ -130,9 +130,9 @@ export function msdaDecode(
   const value = projectValue(p, memory, keep);
   let { off, aw } = offsetsAndWeights(p, queryBox);
   if (queryBox.rank === 3) {
-    // layer 0: one set of offsets/weights for every frame
-    off = tf.tile(tf.expandDims(off, 1), [1, numFrames, 1, 1, 1, 1, 1]);
-    aw = tf.tile(tf.expandDims(aw, 1), [1, numFrames, 1, 1, 1, 1]);
+    // layer 0: one set of offsets/weights for every frame (tiled as rank 3: tfjs has no rank > 5 tile gradient)
+    off = tf.tile(tf.reshape(off, [b, 1, -1]), [1, numFrames, 1]);
+    aw = tf.tile(tf.reshape(aw, [b, 1, -1]), [1, numFrames, 1]);
   }
   off = tf.reshape(off, [bt, q, p.heads, p.levels, p.points, 2]);
   aw = tf.reshape(aw, [bt, q, p.heads, p.levels, p.points]);
