@@ -10,7 +10,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initEngine, MS_DEFORM_ATTN, type EngineBackend } from '../src/index.js';
-import { unwrapFastMatMul } from '../src/kernels/wasm/BatchMatMul.js';
+import { unwrapKernel } from '../src/kernels/wasm/wrap.js';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 const python = join(root, '.venv-bench', 'bin', 'python');
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
       // The same matmuls with tfjs-wasm's own kernel, to show what the XNNPACK routing buys.
       const ours = tf.getKernel(tf.BatchMatMul, 'wasm')!;
       tf.unregisterKernel(tf.BatchMatMul, 'wasm');
-      tf.registerKernel(unwrapFastMatMul(ours));
+      tf.registerKernel(unwrapKernel(ours));
       for (const [name, fn] of Object.entries(cases())) {
         if (!name.includes('atMul') && !name.startsWith('linear')) continue;
         const stock = timed(fn, 1, 500);

@@ -5,7 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { resizeBilinearGradCpuConfig } from './cpu/ResizeBilinearGrad.js';
 import { msDeformAttnKernelConfigs } from './shared/MsDeformAttn.js';
-import { fastMatMul, isFastMatMul } from './wasm/BatchMatMul.js';
+import { fastMatMul } from './wasm/BatchMatMul.js';
+import { fastConv2DBackpropInput } from './wasm/Conv2DBackpropInput.js';
+import { isWrapper } from './wasm/wrap.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm/DepthwiseConv2dNativeBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/DepthwiseConv2dNativeBackpropInput.js';
@@ -24,10 +26,11 @@ export const ADDED_KERNELS: readonly tf.KernelConfig[] = [
 /** tfjs kernels replaced because they are wrong (ResizeBilinearGrad ignores halfPixelCenters). */
 export const REPLACED_KERNELS: readonly tf.KernelConfig[] = [resizeBilinearGradCpuConfig, resizeBilinearGradWasmConfig];
 
-/** tfjs kernels wrapped for speed (wasm matmuls: see wasm/BatchMatMul.ts). */
-export const WRAPPED_KERNELS: ReadonlyArray<{ kernelName: string; backendName: string }> = [
-  { kernelName: tf.BatchMatMul, backendName: 'wasm' },
-  { kernelName: tf._FusedMatMul, backendName: 'wasm' },
+/** tfjs kernels wrapped for speed, falling back to tfjs's own for what the wrapper does not cover. */
+export const WRAPPED_KERNELS: ReadonlyArray<{ kernelName: string; backendName: string; wrap: (original: tf.KernelConfig) => tf.KernelConfig }> = [
+  { kernelName: tf.BatchMatMul, backendName: 'wasm', wrap: fastMatMul },
+  { kernelName: tf._FusedMatMul, backendName: 'wasm', wrap: fastMatMul },
+  { kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', wrap: fastConv2DBackpropInput },
 ];
 
 /**
@@ -45,12 +48,12 @@ export function registerExtraKernels(): Record<string, string[]> {
     tf.registerKernel(config);
   }
   const ours: Record<string, string[]> = {};
-  for (const { kernelName, backendName } of WRAPPED_KERNELS) {
+  for (const { kernelName, backendName, wrap } of WRAPPED_KERNELS) {
     const existing = tf.getKernel(kernelName, backendName);
     if (existing === undefined) continue;
-    if (!isFastMatMul(existing)) {
+    if (!isWrapper(existing)) {
       tf.unregisterKernel(kernelName, backendName);
-      tf.registerKernel(fastMatMul(existing));
+      tf.registerKernel(wrap(existing));
     }
     (ours[backendName] ??= []).push(kernelName);
   }

@@ -75,3 +75,25 @@ export function matMulReference(a: Float32Array, aShape: number[], b: Float32Arr
   }
   return { data, shape: [...outer, m, n] };
 }
+
+/** dX of a NHWC conv2d: dy [n,oh,ow,co], w [fh,fw,ci,co] -> [n,h,w,ci]. */
+export function conv2dInputGrad(
+  dy: Float32Array, dyShape: number[], w: Float32Array, wShape: number[], xShape: number[],
+  stride: [number, number], padTop: number, padLeft: number,
+): Float64Array {
+  const [n, h, wd, ci] = xShape as [number, number, number, number];
+  const [, oh, ow, co] = dyShape as [number, number, number, number];
+  const [fh, fw] = wShape as [number, number];
+  const out = new Float64Array(n * h * wd * ci);
+  for (let b = 0; b < n; b++) for (let y = 0; y < oh; y++) for (let xo = 0; xo < ow; xo++) {
+    for (let kh = 0; kh < fh; kh++) for (let kw = 0; kw < fw; kw++) {
+      const iy = y * stride[0] + kh - padTop;
+      const ix = xo * stride[1] + kw - padLeft;
+      if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+      for (let c = 0; c < ci; c++) for (let o = 0; o < co; o++) {
+        out[((b * h + iy) * wd + ix) * ci + c] += w[((kh * fw + kw) * ci + c) * co + o]! * dy[((b * oh + y) * ow + xo) * co + o]!;
+      }
+    }
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, checkGradients, expectClose } from '../../src/public/testing.js';
 import { withColumnBudget } from '../../src/kernels/wasm/Conv2DBackpropFilter.js';
-import { conv2dFilterGrad, matMulReference, randomFloats } from './reference.js';
+import { conv2dFilterGrad, conv2dInputGrad, matMulReference, randomFloats } from './reference.js';
 
 describe.each(BACKENDS)('extra kernels on $name', ({ name, init }) => {
   beforeAll(init);
@@ -44,6 +44,23 @@ describe.each(BACKENDS)('extra kernels on $name', ({ name, init }) => {
     const expected = conv2dFilterGrad(x.dataSync() as Float32Array, xShape, dy.dataSync() as Float32Array, y.shape, f[0]!, f[1]!, [stride, stride], padTop, padLeft);
     expect(dw.shape).toEqual(f);
     expectClose(dw, expected, 1e-4, 'dW');
+  });
+
+  it.each([
+    ...convCases,
+    { label: '5x5 stride 1 explicit asymmetric pad', x: [1, 7, 6, 2], f: [5, 5, 2, 3], stride: 1, pad: [[0, 0], [1, 3], [2, 0], [0, 0]] as tf.backend_util.ExplicitPadding },
+    { label: '3x3 stride 1 valid', x: [2, 6, 5, 3], f: [3, 3, 3, 2], stride: 1, pad: 'valid' as const },
+  ])('Conv2DBackpropInput matches a float64 reference: $label', ({ x: xShape, f, stride, pad }) => {
+    const x = tf.tensor4d(randomFloats(xShape.reduce((a, b) => a * b), 14), xShape as [number, number, number, number]);
+    const filter = tf.tensor4d(randomFloats(f.reduce((a, b) => a * b), 15), f as [number, number, number, number]);
+    const y = tf.conv2d(x, filter, stride, pad);
+    const dy = tf.tensor(randomFloats(y.size, 16), y.shape);
+    const dx = tf.grad((input: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(input, filter, stride, pad), dy)))(x);
+    const padTop = pad === 'same' ? Math.floor(Math.max((y.shape[1] - 1) * stride + f[0]! - xShape[1]!, 0) / 2) : Array.isArray(pad) ? pad[1][0] : 0;
+    const padLeft = pad === 'same' ? Math.floor(Math.max((y.shape[2] - 1) * stride + f[1]! - xShape[2]!, 0) / 2) : Array.isArray(pad) ? pad[2][0] : 0;
+    const expected = conv2dInputGrad(dy.dataSync() as Float32Array, y.shape, filter.dataSync() as Float32Array, f, xShape, [stride, stride], padTop, padLeft);
+    expect(dx.shape).toEqual(xShape);
+    expectClose(dx, expected, 1e-4, 'dX');
   });
 
   it('Conv2DBackpropFilter accumulates over row chunks when the column buffer is bounded', () => {

@@ -8,8 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { kernelIO } from './kernel-io.js';
 import { msDeformAttnBackward, msDeformAttnForward, type MsDeformAttnGeometry } from './ms-deform-attn.js';
 
-/** Kernel names (keys of tfjs's kernel and gradient registries). */
+/**
+ * Kernel name of multi-scale deformable attention (key in tfjs's kernel and gradient registries).
+ * Inputs `{ value, samplingLocations, attentionWeights }` (float32), attr `spatialShapes` (flat `[H0, W0, ...]`).
+ */
 export const MS_DEFORM_ATTN = 'MsDeformAttn';
+/** Kernel name of its backward pass: inputs as MsDeformAttn plus `dy`; outputs the three input gradients. */
 export const MS_DEFORM_ATTN_GRAD = 'MsDeformAttnGrad';
 
 /** Backends the kernels are registered for. */

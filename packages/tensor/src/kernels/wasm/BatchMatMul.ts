@@ -8,19 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { allocate, asWasm, heapF32, release, runWasmKernel } from './heap.js';
+import { wrapKernel } from './wrap.js';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap };
-const WRAPPED = new WeakMap<tf.KernelConfig, tf.KernelConfig>();
-
-/** Whether a registered kernel config is one of these wrappers. */
-export function isFastMatMul(config: tf.KernelConfig | undefined): boolean {
-  return config !== undefined && WRAPPED.has(config);
-}
-
-/** The tfjs kernel a wrapper routes around (for benchmarks comparing the two). */
-export function unwrapFastMatMul(config: tf.KernelConfig): tf.KernelConfig {
-  return WRAPPED.get(config) ?? config;
-}
 
 function toRank3(wasm: ReturnType<typeof asWasm>, x: tf.TensorInfo): tf.TensorInfo {
   const rows = x.shape[x.shape.length - 2]!;
@@ -84,7 +74,5 @@ export function fastMatMul(original: tf.KernelConfig): tf.KernelConfig {
     for (const t of temps) release(wasm, t);
     return result;
   };
-  const config: tf.KernelConfig = { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
-  WRAPPED.set(config, original);
-  return config;
+  return wrapKernel(original, kernelFunc as unknown as tf.KernelFunc);
 }
