@@ -108,17 +108,19 @@ async function main(): Promise<void> {
       console.error(`  ${name} on ${backend}: ${ours.toFixed(1)} ms`);
     }
     if (backend === 'wasm') {
-      // The same matmuls with tfjs-wasm's own kernel, to show what the XNNPACK routing buys.
-      const ours = tf.getKernel(tf.BatchMatMul, 'wasm')!;
-      tf.unregisterKernel(tf.BatchMatMul, 'wasm');
-      tf.registerKernel(unwrapKernel(ours));
+      // The same cases with tfjs-wasm's own kernels, to show what our routing to XNNPACK buys.
+      const wrapped = [tf.BatchMatMul, tf._FusedMatMul, tf.Conv2DBackpropInput].map((name) => tf.getKernel(name, 'wasm')!);
+      const swap = (configs: tf.KernelConfig[]): void => configs.forEach((c) => {
+        tf.unregisterKernel(c.kernelName, 'wasm');
+        tf.registerKernel(c);
+      });
+      swap(wrapped.map(unwrapKernel));
       for (const [name, fn] of Object.entries(cases())) {
-        if (!name.includes('atMul') && !name.startsWith('linear')) continue;
+        if (!/matMul|linear|input grad/.test(name)) continue;
         const stock = timed(fn, 1, 500);
-        rows.push([name, 'wasm, tfjs stock matmul', stock.toFixed(1), reference[name]!.toFixed(1), (stock / reference[name]!).toFixed(2)]);
+        rows.push([name, 'wasm, tfjs stock kernel', stock.toFixed(1), reference[name]!.toFixed(1), (stock / reference[name]!).toFixed(2)]);
       }
-      tf.unregisterKernel(tf.BatchMatMul, 'wasm');
-      tf.registerKernel(ours);
+      swap(wrapped);
     }
   }
   const header = ['case', 'backend', 'ours (ms)', 'PyTorch CPU (ms)', 'ratio'];

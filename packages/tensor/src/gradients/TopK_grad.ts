@@ -18,8 +18,8 @@ export const topKGradConfig: tf.GradConfig = {
         const k = indices.shape[indices.rank - 1] ?? 1;
         const rows = tf.util.sizeFromShape(x.shape) / lastDim;
         // Flat input offset of each selected value: row * lastDim + index.
-        const rowStart = tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(lastDim, 'int32')).reshape([rows, 1]);
-        const flatIndices = tf.add(tf.reshape(indices, [rows, k]), rowStart).reshape([rows * k, 1]);
+        const rowStart = tf.reshape(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(lastDim, 'int32')), [rows, 1]);
+        const flatIndices = tf.reshape(tf.add(tf.reshape(indices, [rows, k]), rowStart), [rows * k, 1]);
         const flat = tf.scatterND(flatIndices, tf.reshape(dValues, [rows * k]), [rows * lastDim]);
         return tf.reshape(flat, x.shape);
       },
