@@ -33,3 +33,5 @@ export {
   type CheckpointLayout,
   type WeightsReport,
 } from './modeling/weights.js';
+export { inferVideo, normalizeFrames, videoResults } from './inference.js';
+export { masksToOriginal, selectTracks, type PostprocessOptions, type TrackPrediction, type VideoPrediction } from './modeling/postprocess.js';
