@@ -19,7 +19,7 @@ const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..'
 const here = fileURLToPath(import.meta.url);
 const python = [join(root, '.venv-bench', 'bin', 'python'), join(root, '.venv', 'bin', 'python')].find(existsSync);
 const VIDEOS = Number(process.env.BENCH_EVAL_VIDEOS ?? 837);
-const DIR = join(root, '.cache', 'bench', `eval-v1-${VIDEOS}`);
+const DIR = join(root, '.cache', 'bench', `eval-v3-${VIDEOS}`);
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -44,11 +44,13 @@ function ellipseCounts(H: number, W: number, cy: number, cx: number, ry: number,
     const ya = Math.max(0, Math.ceil(cy - half + (r() < 0.2 ? 1 : 0))), yb = Math.min(H - 1, Math.floor(cy + half - (r() < 0.2 ? 1 : 0)));
     if (yb < ya) continue;
     const start = x * H + ya;
-    counts.push(start - pos, yb - ya + 1);
+    // canonical runs, as an encoder writes them: a 1-run that continues from the previous column is extended
+    if (start === pos && counts.length > 0) counts[counts.length - 1]! += yb - ya + 1;
+    else counts.push(start - pos, yb - ya + 1);
     pos = start + yb - ya + 1;
     area += yb - ya + 1;
   }
-  counts.push(H * W - pos);
+  if (pos < H * W || counts.length === 0) counts.push(H * W - pos);
   return { counts, area };
 }
 

@@ -157,16 +157,18 @@ export class FrameStore {
 
   private decodeArray(counts: ArrayLike<number>, h: number, w: number, slot: number, where: string): number {
     const lo = this.nRuns;
-    let pos = 0, area = 0;
+    let pos = 0, area = 0, zeros = 0;
     for (let j = 0; j < counts.length; j++) {
       const c = counts[j]!;
       if (!Number.isInteger(c) || c < 0) {
         throw new VisError('VIS_RLE_INVALID', `${where}.counts[${j}] is not a run length; expected a non-negative integer, got ${JSON.stringify(c)}`, { exitCode: 2 });
       }
       if (j & 1 && c > 0) { this.pushRun(pos, pos + c); area += c; }
-      if (c === 0 && j > 0) this.odd[slot] = 1;
+      if (c === 0 && j > 0) zeros++;
       pos += c;
     }
+    // a zero-length run inside (not the last one) makes the list non-canonical
+    if (zeros > (counts.length > 1 && counts[counts.length - 1] === 0 ? 1 : 0)) this.odd[slot] = 1;
     this.finishFrame(slot, lo, pos, h, w, where);
     return area;
   }
@@ -174,13 +176,18 @@ export class FrameStore {
   private decodeString(s: string, h: number, w: number, slot: number, where: string): number {
     const lo = this.nRuns;
     const n = s.length;
-    let pos = 0, area = 0, m = 0, prev2 = 0, prev1 = 0, p = 0;
+    // at most one 1-run per two chars: reserve once, then write without checks
+    const need = (lo + (n >>> 1) + 1) * 2;
+    if (this.runs.length < need) this.runs = grow(this.runs, need);
+    const runs = this.runs;
+    let k = lo * 2;
+    let pos = 0, area = 0, m = 0, prev2 = 0, prev1 = 0, p = 0, zeros = 0, x = 0;
     while (p < n) {
       let c = s.charCodeAt(p++) - 48;
-      if (c < 0 || c > 63) throw badString(where, `invalid char ${JSON.stringify(s[p - 1])} at offset ${p - 1}`);
-      let x: number;
-      if ((c & 0x20) === 0) x = c & 0x10 ? c - 32 : c;
-      else {
+      if ((c & 0x20) === 0 && c >= 0 && c < 32) {
+        x = c & 0x10 ? c - 32 : c;
+      } else {
+        if (c < 0 || c > 63) throw badString(where, `invalid char ${JSON.stringify(s[p - 1])} at offset ${p - 1}`);
         x = c & 0x1f;
         let scale = 32;
         for (;;) {
@@ -193,12 +200,17 @@ export class FrameStore {
         }
       }
       if (m > 2) x += prev2;
-      if (x < 0) throw badString(where, `run ${m} decodes to ${x}`);
-      if (m & 1 && x > 0) { this.pushRun(pos, pos + x); area += x; }
-      if (x === 0 && m > 0) this.odd[slot] = 1;
+      if (x <= 0) {
+        if (x < 0) throw badString(where, `run ${m} decodes to ${x}`);
+        if (m > 0) zeros++;
+      } else if (m & 1) {
+        runs[k++] = pos; runs[k++] = pos + x; area += x;
+      }
       pos += x;
       prev2 = prev1; prev1 = x; m++;
     }
+    this.nRuns = k >>> 1;
+    if (zeros > (m > 1 && x === 0 ? 1 : 0)) this.odd[slot] = 1;
     this.finishFrame(slot, lo, pos, h, w, where);
     return area;
   }

@@ -100,9 +100,12 @@ export function walkCounts(A: ArrayLike<number>, B: ArrayLike<number>): { inter:
   return { inter: i, union: u };
 }
 
-/** True when a run other than the first has length 0 (not what `encode` produces; see {@link walkCounts}). */
+/**
+ * True when a run other than the first and the last has length 0 (not what `encode` produces; such lists can stop
+ * pycocotools' merge/iou walk early, see {@link walkCounts}).
+ */
 export function hasInnerZeroRun(counts: ArrayLike<number>): boolean {
-  for (let j = 1; j < counts.length; j++) if (counts[j] === 0) return true;
+  for (let j = 1; j < counts.length - 1; j++) if (counts[j] === 0) return true;
   return false;
 }
 
