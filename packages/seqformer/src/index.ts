@@ -4,7 +4,7 @@
  */
 export { SeqFormerError } from './errors.js';
 export * from './public/config.js';
-export { createSeqFormer, createSeqFormerAsync, SeqFormer, type TrainOutputs, type TrainableVariables } from './model.js';
+export { createSeqFormer, SeqFormer, type TrainOutputs, type TrainableVariables } from './model.js';
 export { SeqFormerNet, BACKBONE_PREFIX, type ForwardState, type LayerOutputs, type SeqFormerOutputs } from './modeling/seqformer.js';
 export { padClips, type ClipBatch } from './modeling/batching.js';
 export { backboneNames, buildBackbone, getBackboneFactory, registerBackbone, type BuiltinBackboneName } from './modeling/backbone/registry.js';

@@ -51,7 +51,7 @@ export function inferVideo(model: SeqFormer, frames: tf.Tensor4D, originalSize: 
       const logitsMasks = model.net.masks(state, last, 0, used); // [n, T, Hp/4, Wp/4]
       used.forEach((q, i) => {
         const one = tf.squeeze(tf.slice(logitsMasks, [i, 0, 0, 0], [1, -1, -1, -1]), [0]) as tf.Tensor3D;
-        masks.set(q, masksToOriginal(one, [h, w], originalSize));
+        masks.set(q, masksToOriginal(one, [h, w], originalSize, state.paddedSize));
       });
     }
     void queries;

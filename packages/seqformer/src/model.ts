@@ -108,6 +108,7 @@ export class SeqFormer {
         focalAlpha: s.FOCAL_ALPHA,
         numClasses: k,
         suffix: isLast ? '' : `_${lid}`,
+        paddedSize: state.paddedSize,
       }));
     });
     return { losses, total: weightedTotal(losses, this.lossWeights), matches, state };
@@ -144,28 +145,20 @@ export class SeqFormer {
  * Builds SeqFormer from the merged config tree (as `loadConfig` returns it; a partial tree is completed with the
  * defaults and checked). Weights are initialised as the official code does (seeded by `SEED` when >= 0); call
  * `loadWeights()` to load `MODEL.WEIGHTS`.
+ * Returns the model directly for backbones built synchronously (ResNet) and a Promise for backbones that read
+ * files asynchronously (DINOv2PseudoFPN): `await createSeqFormer(cfg)` works for both.
  * @throws SeqFormerError for invalid config values or an unknown `MODEL.BACKBONE.NAME` (lists the known ones).
  * @example
- * const model = createSeqFormer(loadConfig('configs/seqformer/r50_model_zoo.yaml'));
+ * const model = await createSeqFormer(loadConfig('configs/seqformer/r50_model_zoo.yaml'));
  * model.loadWeights('weights/r50_model_final.pth');
- * const { predLogits, predBoxes, predMasks } = model.forward(frames);
+ * const { predLogits, predBoxes, predMasks } = model.forward(frames); // [Q, K], [T, Q, 4], [Q, T, H/4, W/4]
  */
-export function createSeqFormer(cfg: SeqFormerConfig | DeepPartial<SeqFormerConfig>): SeqFormer {
+export function createSeqFormer(cfg: SeqFormerConfig | DeepPartial<SeqFormerConfig>): SeqFormer | Promise<SeqFormer> {
   const full = resolveConfig(cfg as DeepPartial<SeqFormerConfig>);
   if (full.MODEL.META_ARCHITECTURE !== 'SeqFormer') {
     throw new SeqFormerError('SEQFORMER_CONFIG_VALUE', `MODEL.META_ARCHITECTURE: only SeqFormer is built by @wsovvis/seqformer; got '${full.MODEL.META_ARCHITECTURE}'`, { exitCode: 2 });
   }
   const backbone = getBackboneFactory(full.MODEL.BACKBONE.NAME)(full);
-  if (backbone instanceof Promise) {
-    throw new SeqFormerError('SEQFORMER_BACKBONE_ASYNC', `MODEL.BACKBONE.NAME: backbone '${full.MODEL.BACKBONE.NAME}' is built asynchronously; use createSeqFormerAsync`, { exitCode: 2 });
-  }
   const seed = full.SEED >= 0 ? full.SEED : 0;
-  return new SeqFormer(full, new SeqFormerNet(full, backbone, seed));
-}
-
-/** {@link createSeqFormer} for backbones whose factory is asynchronous (e.g. ones that download or read weights). */
-export async function createSeqFormerAsync(cfg: SeqFormerConfig | DeepPartial<SeqFormerConfig>): Promise<SeqFormer> {
-  const full = resolveConfig(cfg as DeepPartial<SeqFormerConfig>);
-  const backbone = await getBackboneFactory(full.MODEL.BACKBONE.NAME)(full);
-  return new SeqFormer(full, new SeqFormerNet(full, backbone, full.SEED >= 0 ? full.SEED : 0));
+  return backbone instanceof Promise ? backbone.then((b) => new SeqFormer(full, new SeqFormerNet(full, b, seed))) : new SeqFormer(full, new SeqFormerNet(full, backbone, seed));
 }

@@ -31,7 +31,7 @@ describe('SeqFormer forward matches the official PyTorch code', () => {
   let model: SeqFormer;
   beforeAll(async () => {
     await initEngine({ backend: 'wasm', log: quiet });
-    model = createSeqFormer(loadConfig(undefined, META.config_overrides));
+    model = await createSeqFormer(loadConfig(undefined, META.config_overrides));
   });
   afterAll(() => model?.dispose());
 
@@ -64,8 +64,8 @@ describe('SeqFormer forward matches the official PyTorch code', () => {
     });
   }
 
-  it('loads the VNext/Detectron2 key layout into the same model', () => {
-    const other = createSeqFormer(loadConfig(undefined, META.config_overrides));
+  it('loads the VNext/Detectron2 key layout into the same model', async () => {
+    const other = await createSeqFormer(loadConfig(undefined, META.config_overrides));
     try {
       const report = other.loadWeights(join(DIR, 'seqformer_tiny_vnext.pth'), { log: quiet })!;
       expect(report.layout).toBe('vnext');
@@ -81,8 +81,8 @@ describe('SeqFormer forward matches the official PyTorch code', () => {
     }
   });
 
-  it('re-initialises the class head with a notice when NUM_CLASSES differs (42-class file, 1-class model)', () => {
-    const one = createSeqFormer(loadConfig(undefined, [...META.config_overrides, 'MODEL.SeqFormer.NUM_CLASSES', 1]));
+  it('re-initialises the class head with a notice when NUM_CLASSES differs (42-class file, 1-class model)', async () => {
+    const one = await createSeqFormer(loadConfig(undefined, [...META.config_overrides, 'MODEL.SeqFormer.NUM_CLASSES', 1]));
     try {
       const lines: string[] = [];
       const report = one.loadWeights(join(DIR, 'seqformer_tiny.pth'), { log: (l) => lines.push(l) })!;
@@ -97,8 +97,8 @@ describe('SeqFormer forward matches the official PyTorch code', () => {
     }
   });
 
-  it('maps a 42-class standalone head to 40 contiguous classes (rows 1..40)', () => {
-    const forty = createSeqFormer(loadConfig(undefined, [...META.config_overrides, 'MODEL.SeqFormer.NUM_CLASSES', 40]));
+  it('maps a 42-class standalone head to 40 contiguous classes (rows 1..40)', async () => {
+    const forty = await createSeqFormer(loadConfig(undefined, [...META.config_overrides, 'MODEL.SeqFormer.NUM_CLASSES', 40]));
     try {
       const report = forty.loadWeights(join(DIR, 'seqformer_tiny.pth'), { log: quiet })!;
       expect(report.classHead).toBe('mapped-42-to-40');

@@ -34,7 +34,7 @@ describe('SeqFormer training objective matches the official code', () => {
   let targets: VideoTarget[];
   beforeAll(async () => {
     await initEngine({ backend: 'wasm', log: () => undefined });
-    model = createSeqFormer(loadConfig(undefined, META.config_overrides));
+    model = await createSeqFormer(loadConfig(undefined, META.config_overrides));
     model.loadWeights(join(DIR, 'seqformer_tiny.pth'), { log: () => undefined });
     const t = META.train.frames;
     clips = META.train.videos.map((v, i) => tf.tensor4d(bin(`train__video${i}__frames_nhwc`), [t, v.height, v.width, 3]));

@@ -31,9 +31,9 @@ describe('VNext whole-video post-processing and results.json', () => {
   afterAll(() => frames?.dispose());
 
   for (const tag of ['multi', 'argmax'] as const) {
-    it(`gives the official entries (${tag}: scores, classes, RLE masks per frame)`, () => {
+    it(`gives the official entries (${tag}: scores, classes, RLE masks per frame)`, async () => {
       const p = META.postprocess[tag];
-      const model: SeqFormer = createSeqFormer(loadConfig(undefined, [...META.config_overrides, 'MODEL.SeqFormer.MULTI_CLS_ON', p.multi_cls_on, 'MODEL.SeqFormer.APPLY_CLS_THRES', p.apply_cls_thres]));
+      const model: SeqFormer = await createSeqFormer(loadConfig(undefined, [...META.config_overrides, 'MODEL.SeqFormer.MULTI_CLS_ON', p.multi_cls_on, 'MODEL.SeqFormer.APPLY_CLS_THRES', p.apply_cls_thres]));
       try {
         model.loadWeights(join(DIR, 'seqformer_tiny.pth'), { log: () => undefined });
         const pred = inferVideo(model, frames, p.original_size);

@@ -69,9 +69,9 @@ function cxcywhToXyxy(b: tf.Tensor): tf.Tensor {
  */
 export function subsampleTargetMasks(target: VideoTarget, instances: readonly number[], numFrames: number, paddedH: number, paddedW: number, stride = 4): Float32Array {
   const [h, w] = target.size;
-  const oh = paddedH / stride;
-  const ow = paddedW / stride;
   const start = Math.floor(stride / 2);
+  const oh = Math.ceil((paddedH - start) / stride);
+  const ow = Math.ceil((paddedW - start) / stride);
   const out = new Float32Array(instances.length * numFrames * oh * ow);
   instances.forEach((inst, k) => {
     for (let f = 0; f < numFrames; f++) {
@@ -100,7 +100,7 @@ export function layerLosses(
   matches: readonly VideoMatch[],
   targets: readonly VideoTarget[],
   numBoxes: number,
-  opts: { focalAlpha: number; numClasses: number; suffix?: string },
+  opts: { focalAlpha: number; numClasses: number; suffix?: string; paddedSize?: readonly [number, number] },
 ): Record<string, tf.Scalar> {
   const sfx = opts.suffix ?? '';
   const [b, q, k] = pred.predLogits.shape;
@@ -134,11 +134,13 @@ export function layerLosses(
   const tgt = tf.tensor3d(tgtBoxes, [total, t, 4]);
   const lossBbox = tf.div(tf.sum(tf.abs(tf.sub(src, tgt))), t * numBoxes) as tf.Scalar;
   const lossGiou = tf.div(tf.sum(giouLoss(cxcywhToXyxy(src), cxcywhToXyxy(tgt))), t * numBoxes) as tf.Scalar;
-  // masks: GT padded to the batch size rounded up to 32, sampled at [2::4]
-  const paddedH = Math.ceil(Math.max(...targets.map((x) => x.size[0])) / 32) * 32;
-  const paddedW = Math.ceil(Math.max(...targets.map((x) => x.size[1])) / 32) * 32;
-  const oh = paddedH / 4;
-  const ow = paddedW / 4;
+  // masks: GT padded to the batch size rounded up to 32 (or to the model's canvas: DINOv2 pads to 14), at [2::4]
+  const [paddedH, paddedW] = opts.paddedSize ?? [
+    Math.ceil(Math.max(...targets.map((x) => x.size[0])) / 32) * 32,
+    Math.ceil(Math.max(...targets.map((x) => x.size[1])) / 32) * 32,
+  ];
+  const oh = Math.ceil((paddedH - 2) / 4);
+  const ow = Math.ceil((paddedW - 2) / 4);
   const srcMasks: tf.Tensor[] = [];
   const tgtMasks: Float32Array[] = [];
   matches.forEach((m, vi) => {
@@ -146,7 +148,7 @@ export function layerLosses(
     if (m.queries.length === 0 || !pm) return;
     let masks: tf.Tensor4D = pm;
     if (pm.shape[2] !== oh || pm.shape[3] !== ow) {
-      // DINOv2 mode: predictions on the /14-padded grid are resized to the GT grid before the losses
+      // DINOv2 mode: predictions (stride 3.5 of the /14 canvas) are resized to the GT grid of the same canvas
       const [n, nf, h, w] = pm.shape;
       masks = tf.reshape(tf.image.resizeBilinear(tf.reshape(pm, [n * nf, h, w, 1]) as tf.Tensor4D, [oh, ow]), [n, nf, oh, ow]);
     }

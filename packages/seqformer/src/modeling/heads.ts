@@ -79,20 +79,21 @@ export function alignedBilinear2x(x: tf.Tensor3D): tf.Tensor3D {
  * @param feats `[h, w, Cm]` mask features of the frame (stride 8)
  * @param params `[n, total]` generated parameters (layout of {@link dynamicParamLayout})
  * @param locations `[n, 2]` instance locations in pixels (x, y) of the unpadded image
+ * @param stride (y, x) pixel spacing of the feature cells (8 as in the official code for ResNet)
  * @returns `[n, 2h, 2w]`
  */
-export function dynamicMaskLogits(feats: tf.Tensor3D, params: tf.Tensor2D, locations: tf.Tensor2D, channels = 8): tf.Tensor3D {
+export function dynamicMaskLogits(feats: tf.Tensor3D, params: tf.Tensor2D, locations: tf.Tensor2D, stride: readonly [number, number] = [8, 8], channels = 8): tf.Tensor3D {
   const [h, w, cm] = feats.shape;
   const n = params.shape[0];
   const p = h * w;
   const { weightNums, biasNums } = dynamicParamLayout(cm, channels);
   const [w0, w1, w2, b0, b1, b2] = tf.split(params, [...weightNums, ...biasNums], 1);
-  // grid locations of the stride-8 cells: (8j + 4, 8i + 4)
+  // grid locations of the cells (compute_locations): (s*j + s//2, s*i + s//2), s = 8 -> (8j + 4, 8i + 4)
   const grid = new Float32Array(p * 2);
   for (let i = 0; i < h; i++) {
     for (let j = 0; j < w; j++) {
-      grid[(i * w + j) * 2] = 8 * j + 4;
-      grid[(i * w + j) * 2 + 1] = 8 * i + 4;
+      grid[(i * w + j) * 2] = stride[1] * j + Math.floor(stride[1] / 2);
+      grid[(i * w + j) * 2 + 1] = stride[0] * i + Math.floor(stride[0] / 2);
     }
   }
   const rel = tf.sub(tf.reshape(locations, [n, 1, 2]), tf.tensor3d(grid, [1, p, 2])); // [n, P, 2] (x, y)

@@ -63,6 +63,13 @@ export class ParamStore {
     return variable;
   }
 
+  /** Registers an existing variable (owned by someone else until `dispose`, which frees it too). */
+  register(name: string, variable: tf.Variable, options: AddOptions = {}): void {
+    if (this.map.has(name)) throw new Error(`ParamStore: duplicate parameter ${name}`);
+    const trainable = options.trainable ?? (!options.buffer && variable.trainable);
+    this.map.set(name, { name, variable, layout: options.layout ?? 'plain', trainable, backbone: this.backbone, buffer: options.buffer ?? false });
+  }
+
   /** The parameter called `name`, or undefined. */
   get(name: string): Param | undefined {
     return this.map.get(name);

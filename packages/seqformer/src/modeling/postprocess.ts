@@ -71,15 +71,18 @@ export function selectTracks(logits: Float32Array, numQueries: number, numClasse
 
 /**
  * Binary masks at the original size from one query's mask logits `[T, h, w]` (stride 4 of the padded input).
- * @param imageSize (height, width) of the resized unpadded frames; `originalSize` of the video on disk.
+ * @param imageSize (height, width) of the resized unpadded frames; `originalSize` of the video on disk;
+ *   `paddedSize` of the model's input canvas (default 4x the mask size, as VNext).
  */
-export function masksToOriginal(maskLogits: tf.Tensor3D, imageSize: readonly [number, number], originalSize: readonly [number, number], stride = 4): Uint8Array {
+export function masksToOriginal(maskLogits: tf.Tensor3D, imageSize: readonly [number, number], originalSize: readonly [number, number], paddedSize?: readonly [number, number]): Uint8Array {
   const [t, h, w] = maskLogits.shape;
+  // VNext upsamples x MASK_STRIDE (4), i.e. to the padded canvas; with DINOv2's /14 canvas the factor is not 4
+  const [ph, pw] = paddedSize ?? [4 * h, 4 * w];
   const [ih, iw] = imageSize;
   const [oh, ow] = originalSize;
   const binary = tf.tidy(() => {
-    const up = tf.image.resizeBilinear(tf.expandDims(tf.transpose(maskLogits, [1, 2, 0]), 0) as tf.Tensor4D, [h * stride, w * stride], false, true);
-    const crop = tf.slice(up, [0, 0, 0, 0], [1, Math.min(ih, h * stride), Math.min(iw, w * stride), t]);
+    const up = tf.image.resizeBilinear(tf.expandDims(tf.transpose(maskLogits, [1, 2, 0]), 0) as tf.Tensor4D, [ph, pw], false, true);
+    const crop = tf.slice(up, [0, 0, 0, 0], [1, Math.min(ih, ph), Math.min(iw, pw), t]);
     return tf.cast(tf.greater(tf.sigmoid(crop), 0.5), 'int32');
   });
   const data = binary.dataSync() as Int32Array; // [1, ch, cw, T]

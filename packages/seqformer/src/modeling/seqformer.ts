@@ -44,6 +44,8 @@ export interface ForwardState {
   /** `[B*T, S, C]` encoder memory (levels flattened in order). */
   readonly memory: tf.Tensor3D;
   readonly sizes: readonly (readonly [number, number])[];
+  /** (Hp, Wp) of the padded input canvas. */
+  readonly paddedSize: readonly [number, number];
   readonly numFrames: number;
 }
 
@@ -252,7 +254,7 @@ export class SeqFormerNet {
       return m;
     });
     const maskFeats = maskFeatures(this.maskHead, mems[0], mems[1], mems[2]);
-    return { layers, maskFeats, memory, sizes, numFrames: t };
+    return { layers, maskFeats, memory, sizes, paddedSize: [hp, wp], numFrames: t };
   }
 
   /**
@@ -269,11 +271,14 @@ export class SeqFormerNet {
     // instance centres: sigmoid(inverse_sigmoid(ref_in))[..., :2] * (W, H) of the unpadded image
     const refV = tf.squeeze(tf.slice(out.refIn, [video, 0, 0, 0], [1, t, -1, 2]), [0]); // [T, Q, 2]
     const centres = tf.mul(tf.sigmoid(inverseSigmoid(tf.gather(refV, idx, 1))), tf.tensor1d([iw, ih])); // [T, n, 2]
+    // cell spacing of the mask features on the padded canvas: 8 for ResNet (VNext hard-codes 8), 7 for DINOv2
+    const [, h0, w0] = state.maskFeats.shape;
+    const stride: [number, number] = [state.paddedSize[0] / h0, state.paddedSize[1] / w0];
     const frames: tf.Tensor3D[] = [];
     for (let f = 0; f < t; f++) {
       const feats = tf.squeeze(tf.slice(state.maskFeats, [video * t + f, 0, 0, 0], [1, -1, -1, -1]), [0]) as tf.Tensor3D;
       const loc = tf.squeeze(tf.slice(centres, [f, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D;
-      frames.push(dynamicMaskLogits(feats, params, loc));
+      frames.push(dynamicMaskLogits(feats, params, loc, stride));
     }
     return tf.stack(frames, 1) as tf.Tensor4D;
   }
