@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { parseLogLevel } from '../logging/logger.js';
 import { observerEntries } from '../observers/registry.js';
 import type { CaptureMode } from '../types.js';
+import { redactMongoArg } from '../observers/mongo-url.js';
 
 /** Capture modes accepted by `-c/--capture` (and Sacred's `-C`). */
 export const CAPTURE_MODES: readonly CaptureMode[] = ['sys', 'fd', 'no'];
@@ -113,6 +114,7 @@ export function metaOptions(f: RunFlags, words: { command?: string; withTokens: 
     help: false,
     with: words.with,
   };
-  for (const e of observerEntries()) opts[`--${e.flag}`] = str(f[e.flag]);
+  // Observer values are recorded without credentials (`-m mongodb://user:pass@...` -> `mongodb://***@...`).
+  for (const e of observerEntries()) opts[`--${e.flag}`] = f[e.flag] === undefined ? null : redactMongoArg(String(f[e.flag]));
   return opts;
 }

@@ -1,10 +1,10 @@
-import { ExperimentError } from '../errors.js';
+import { ExperimentError, UsageError } from '../errors.js';
 import type { RunId } from '../types.js';
 import { Journal } from './journal.js';
 import { isFinalRecord } from './journal-types.js';
 import type { DocumentLimits } from './mongo-docs.js';
 import { JournalSender, type SenderTiming } from './mongo-sender.js';
-import type { MongoTarget } from './mongo-url.js';
+import { type MongoTarget, parseMongoTarget } from './mongo-url.js';
 
 /** What `exp runs sync` did with one journal. */
 export interface SyncOutcome {
@@ -75,4 +75,28 @@ export async function syncJournals(
     out.push(outcome);
   }
   return out;
+}
+
+/**
+ * `exp runs sync DIR -m URL`: send the journals under DIR, print one line per journal (or JSON), and return the
+ * exit code (0 when everything landed, 1 when some journal could not be sent).
+ * @throws UsageError (exit 2) without exactly one `-m`.
+ */
+export async function runSyncCommand(dir: string, mongo: readonly string[], json: boolean): Promise<number> {
+  if (mongo.length !== 1) {
+    throw new UsageError(`exp runs sync ${dir}: expected one -m URL (where to send the journal); got ${mongo.length}`, 'e.g. exp runs sync runs/_mongo_journal -m mongodb://localhost:27017/sacred');
+  }
+  const target = parseMongoTarget(mongo[0]!);
+  const outcomes = await syncJournals(dir, target, { warn: (m) => process.stderr.write(`WARNING - exp - ${m}\n`) });
+  if (json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
+  else {
+    for (const o of outcomes) {
+      process.stdout.write(
+        o.error === null
+          ? `${o.journal}: run ${String(o.runId)} in ${target.display}: ${o.sent} event(s) sent${o.ended ? '' : ' (the run never ended: it stays RUNNING)'}; journal removed\n`
+          : `${o.journal}: ${o.sent} sent, ${o.left} left: ${o.error}\n`,
+      );
+    }
+  }
+  return outcomes.every((o) => o.error === null) ? 0 : 1;
 }

@@ -2,11 +2,15 @@ import { UsageError } from '../errors.js';
 import type { RunStore } from '../store/store.js';
 import type { RunObserver } from './observer.js';
 import { fileStorageEntry } from './file-entry.js';
+import { mongoEntry } from './mongo-entry.js';
 
 /** Context handed to observer/store factories. */
 export interface ObserverFactoryContext {
   /** Directory relative paths are resolved against (the CLI's cwd). */
   readonly cwd: string;
+  /** Every observer flag given on the command line, by flag (`{ file_storage: ['runs'] }`), for observers that
+   * place files next to another observer's (the MongoDB journal goes next to `-F DIR`'s runs). */
+  readonly flags?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -41,7 +45,7 @@ function unavailable(flag: string, alias: string, valueName: string, describe: s
  */
 export const OBSERVERS = {
   file_storage: fileStorageEntry,
-  mongo_db: unavailable('mongo_db', 'm', 'URL', 'MongoDB observer'),
+  mongo_db: mongoEntry,
 } satisfies Record<string, ObserverEntry>;
 
 /** The flag names of the built-in observers. */

@@ -5,9 +5,9 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { dumpPythonJson } from '../json/python-json.js';
 import { parseTolerantJson } from '../json/tolerant-parse.js';
 import type { MetricSeries, RunId } from '../types.js';
-import { matchesFilter } from './filter.js';
+import { matchesFilter, sortAndPage } from './filter.js';
 import { compareRunIds, toRunRecord } from './record.js';
-import type { RunFilter, RunRecord, RunStore } from './store.js';
+import type { ListOptions, RunFilter, RunRecord, RunStore } from './store.js';
 
 async function readJson(path: string, fallback: unknown): Promise<unknown> {
   let text: string;
@@ -68,10 +68,10 @@ export class FileRunStore implements RunStore {
     return toRunRecord(id, run, config, info);
   }
 
-  async list(filter?: RunFilter): Promise<RunRecord[]> {
+  async list(filter?: RunFilter, options?: ListOptions): Promise<RunRecord[]> {
     const now = Date.now();
     const records = await Promise.all((await this.ids()).map((id) => this.load(id)));
-    return records.filter((r): r is RunRecord => r !== null && matchesFilter(r, filter, now));
+    return sortAndPage(records.filter((r): r is RunRecord => r !== null && matchesFilter(r, filter, now)), options);
   }
 
   async get(id: RunId): Promise<RunRecord> {

@@ -1,7 +1,8 @@
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 import { isoToDate } from '../run/time.js';
-import type { RunFilter, RunRecord, WhereClause } from './store.js';
+import { compareRunIds } from './record.js';
+import type { ListOptions, RunFilter, RunRecord, WhereClause } from './store.js';
 
 /** Heartbeat age (ms) after which a RUNNING run counts as PROBABLY_DEAD (Omniboard's 120 s), at least 2 beats. */
 export const DEAD_AFTER_MS = 120_000;
@@ -75,5 +76,28 @@ export function matchesFilter(r: RunRecord, filter: RunFilter = {}, now = Date.n
   }
   if (filter.experiment && r.experiment.name !== filter.experiment) return false;
   if (filter.tags?.length && !filter.tags.every((t) => r.tags.includes(t))) return false;
+  if (filter.since && !(r.start_time && isoToDate(r.start_time) >= isoToDate(filter.since))) return false;
+  if (filter.until && !(r.start_time && isoToDate(r.start_time) < isoToDate(filter.until))) return false;
   return (filter.where ?? []).every((c) => matches(c.path === 'id' ? String(r.id) : readPath(r, c.path), c));
+}
+
+/** Compare two values of a sort key: numbers numerically, then strings, missing values last. */
+function compareValues(a: unknown, b: unknown): number {
+  if (a === undefined || a === null) return b === undefined || b === null ? 0 : 1;
+  if (b === undefined || b === null) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const sa = typeof a === 'string' ? a : JSON.stringify(a);
+  const sb = typeof b === 'string' ? b : JSON.stringify(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** Sort (`options.sort`, default id) and page (`skip`, `limit`) records in memory, as `exp runs ls` shows them. */
+export function sortAndPage<T extends RunRecord>(records: T[], options: ListOptions = {}): T[] {
+  const key = options.sort ?? 'id';
+  const dir = options.descending ? -1 : 1;
+  const sorted = [...records].sort((x, y) =>
+    dir * (key === 'id' ? compareRunIds(x.id, y.id) : compareValues(readPath(x, key), readPath(y, key)) || compareRunIds(x.id, y.id)),
+  );
+  const skip = Math.max(0, options.skip ?? 0);
+  return options.limit !== undefined ? sorted.slice(skip, skip + Math.max(0, options.limit)) : sorted.slice(skip);
 }

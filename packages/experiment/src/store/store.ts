@@ -44,6 +44,18 @@ export interface RunFilter {
   /** Experiment name (exact). */
   readonly experiment?: string;
   readonly tags?: readonly string[];
+  /** Keep runs started at or after / before this naive-UTC ISO time (`--since`/`--until`). */
+  readonly since?: string;
+  readonly until?: string;
+}
+
+/** Order and page of {@link RunStore.list} (`--sort KEY [--desc] --skip N --limit N`). */
+export interface ListOptions {
+  /** Record path to sort by (`id`, `start_time`, `status`, `experiment.name`, `config.lr`...); default `id`. */
+  readonly sort?: string;
+  readonly descending?: boolean;
+  readonly skip?: number;
+  readonly limit?: number;
 }
 
 /**
@@ -54,8 +66,8 @@ export interface RunFilter {
 export interface RunStore {
   /** Where the runs live, for messages (`runs/demo`, `mongodb://.../sacred`). */
   readonly location: string;
-  /** Runs matching `filter`, in id order (numeric ids numerically). */
-  list(filter?: RunFilter): Promise<RunSummary[]>;
+  /** Runs matching `filter`, in id order (numeric ids numerically) unless `options.sort` says otherwise, then paged. */
+  list(filter?: RunFilter, options?: ListOptions): Promise<RunSummary[]>;
   /** One run. @throws RunNotFoundError (exit 2) for an unknown id. */
   get(id: RunId): Promise<RunRecord>;
   /** All metric series of a run, by name. @throws RunNotFoundError. */

@@ -17,7 +17,8 @@ export function flagValues(v: unknown): string[] {
 /** Observers named on the command line, by registry flag. */
 export async function observersFromFlags(f: RunFlags, cwd: string): Promise<RunObserver[]> {
   const out: RunObserver[] = [];
-  for (const e of observerEntries()) for (const v of flagValues(f[e.flag])) out.push(await e.createObserver(v, { cwd }));
+  const flags = Object.fromEntries(observerEntries().map((e) => [e.flag, flagValues(f[e.flag])]));
+  for (const e of observerEntries()) for (const v of flagValues(f[e.flag])) out.push(await e.createObserver(v, { cwd, flags }));
   return out;
 }
 

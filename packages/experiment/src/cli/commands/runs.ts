@@ -46,15 +46,36 @@ const ls = {
     observerOptions(y)
       .option('status', { alias: 's', type: 'string', array: true, describe: 'keep runs with this status (RUNNING, COMPLETED, FAILED, INTERRUPTED, QUEUED, PROBABLY_DEAD); repeatable or comma-separated' })
       .option('where', { alias: 'w', type: 'string', array: true, describe: 'condition on config/record: key.path=value (also !=, <, <=, >, >=, ~ regex); repeatable' })
-      .option('experiment', { alias: 'x', type: 'string', describe: 'only runs of this experiment' })
+      .option('experiment', { alias: ['x', 'name'], type: 'string', describe: 'only runs of this experiment (--name as in Sacred)' })
       .option('tag', { alias: 't', type: 'string', array: true, describe: 'only runs with this tag' })
+      .option('since', { type: 'string', describe: 'only runs started at or after this time (ISO date/time, UTC, e.g. 2026-11-21 or 2026-11-21T10:00)' })
+      .option('until', { type: 'string', describe: 'only runs started before this time (ISO, UTC)' })
+      .option('sort', { type: 'string', describe: 'sort by a record path: id (default), start_time, status, experiment.name, result, config.lr ...' })
+      .option('desc', { type: 'boolean', describe: 'sort in descending order' })
+      .option('limit', { alias: 'n', type: 'number', describe: 'show at most N runs' })
+      .option('skip', { type: 'number', describe: 'skip the first N runs' })
       .option('json', { type: 'boolean', describe: 'print JSON' }),
-  async handler(argv: StoreArgs & { status?: string[]; where?: string[]; experiment?: string; tag?: string[] }): Promise<void> {
+  async handler(argv: StoreArgs & { status?: string[]; where?: string[]; experiment?: string; tag?: string[]; since?: string; until?: string; sort?: string; desc?: boolean; limit?: number; skip?: number }): Promise<void> {
     const status = flagValues(argv.status).flatMap((s) => s.split(',')).map((s) => s.trim().toUpperCase()).filter(Boolean);
     const known = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'INTERRUPTED', 'TIMEOUT', 'PROBABLY_DEAD'];
     for (const s of status) if (!known.includes(s)) throw new UsageError(`--status: unknown status '${s}'; expected one of ${known.join(', ')}`);
     const where = flagValues(argv.where).map(parseWhere);
-    const runs = await withStore(argv, 'exp runs ls', (s) => s.list({ status, where, ...(argv.experiment ? { experiment: argv.experiment } : {}), tags: flagValues(argv.tag) }));
+    const time = (flag: 'since' | 'until'): string | undefined => {
+      const v = argv[flag];
+      if (v === undefined) return undefined;
+      const d = new Date(/(?:Z|[+-]\d\d:?\d\d)$/.test(v) || /^\d{4}-\d\d-\d\d$/.test(v) ? v : `${v}Z`);
+      if (Number.isNaN(d.getTime())) throw new UsageError(`--${flag}: '${v}' is not a date; expected ISO like 2026-11-21 or 2026-11-21T10:00:00`);
+      return d.toISOString().slice(0, 23);
+    };
+    for (const flag of ['limit', 'skip'] as const) {
+      const v = argv[flag];
+      if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new UsageError(`--${flag}: expected a whole number >= 0; got ${String(v)}`);
+    }
+    const since = time('since');
+    const until = time('until');
+    const filter = { status, where, ...(argv.experiment ? { experiment: argv.experiment } : {}), tags: flagValues(argv.tag), ...(since ? { since } : {}), ...(until ? { until } : {}) };
+    const page = { ...(argv.sort ? { sort: argv.sort } : {}), descending: Boolean(argv.desc), ...(argv.skip !== undefined ? { skip: argv.skip } : {}), ...(argv.limit !== undefined ? { limit: argv.limit } : {}) };
+    const runs = await withStore(argv, 'exp runs ls', (s) => s.list(filter, page));
     if (argv.json) return printJson(runs.map((r) => ({ ...r, status: effectiveStatus(r) })));
     if (!runs.length) return void process.stdout.write('no runs\n');
     process.stdout.write(
@@ -163,11 +184,15 @@ const tag = {
 
 const rm = {
   command: 'rm <ids..>',
-  describe: 'delete runs (their folder or documents, metrics and artifacts)',
+  aliases: ['delete'],
+  describe: 'delete runs (their folder or documents, metrics and artifacts); asks first unless --yes',
   builder: (y: Argv) => observerOptions(y).positional('ids', { type: 'string', array: true }).option('yes', { alias: 'y', type: 'boolean', describe: 'really delete' }),
   async handler(argv: StoreArgs & { ids: string[]; yes?: boolean }): Promise<void> {
     const ids = flagValues(argv.ids);
-    if (!argv.yes) throw new UsageError(`exp runs rm ${ids.join(' ')}: refusing to delete without --yes`);
+    if (!argv.yes) {
+      const { confirmDelete } = await import('../../store/mongo-confirm.js');
+      if (!(await confirmDelete(ids))) throw new UsageError(`exp runs rm ${ids.join(' ')}: not confirmed; nothing deleted`, 'answer y at the prompt, or pass --yes');
+    }
     await withStore(argv, 'exp runs rm', async (s) => {
       for (const id of ids) await s.delete(id);
     });
@@ -175,10 +200,20 @@ const rm = {
   },
 };
 
+const sync = {
+  command: 'sync <journal>',
+  describe: 'send MongoDB journals kept while the database was unreachable: exp runs sync DIR -m URL',
+  builder: (y: Argv) => observerOptions(y).positional('journal', { type: 'string', describe: 'a journal directory, or a directory of them (e.g. runs/_mongo_journal)' }).option('json', { type: 'boolean' }),
+  async handler(argv: StoreArgs & { journal: string }): Promise<void> {
+    const { runSyncCommand } = await import('../../observers/mongo-sync.js');
+    process.exitCode = await runSyncCommand(argv.journal, flagValues(argv.mongo_db), Boolean(argv.json));
+  },
+};
+
 /** `exp runs <ls|show|metrics|compare|tag|rm>`: browse stored runs through a RunStore (`-F DIR` or `-m URL`). */
 export const runsCommand = {
   command: 'runs <command>',
-  describe: 'browse recorded runs (-F DIR or -m URL): ls, show, metrics, compare, tag, rm',
-  builder: (y: Argv) => y.command(ls as never).command(show as never).command(metricsCmd as never).command(compare as never).command(tag as never).command(rm as never).demandCommand(1, 'expected a sub-command: ls, show, metrics, compare, tag, rm'),
+  describe: 'browse recorded runs (-F DIR or -m URL): ls, show, metrics, compare, tag, rm (delete), sync',
+  builder: (y: Argv) => y.command(ls as never).command(show as never).command(metricsCmd as never).command(compare as never).command(tag as never).command(rm as never).command(sync as never).demandCommand(1, 'expected a sub-command: ls, show, metrics, compare, tag, rm (delete), sync'),
   handler: () => undefined,
 };
