@@ -36,7 +36,7 @@ export interface LoadDinov2Options {
  * const { clsToken, patchTokens } = vit.forwardFeatures(images); // images [N, H, W, 3], H and W multiples of 14
  */
 export async function loadDinov2(options: LoadDinov2Options): Promise<Dinov2Model> {
-  const source = typeof options.weights === 'string' ? options.weights : 'weights';
+  const source = typeof options.weights === 'string' ? options.weights : 'state dict';
   const tree = typeof options.weights === 'string' ? readCheckpoint(options.weights) : options.weights;
   const sd = normalizeDinov2Keys(source, flattenStateDict(tree));
   let config = inferDinov2Config(source, sd, options.numHeads);

@@ -8,7 +8,7 @@ import { openFileSource, type ByteSource } from './byte-source.js';
 import { corruptCheckpoint, unsupportedCheckpoint } from './errors.js';
 import { readPickleFile, readTorchZip, type ReadOptions } from './pth.js';
 import { readSafetensorsSource, writeSafetensors } from './safetensors.js';
-import { CheckpointTensor } from './tensor.js';
+import { CheckpointTensor, isCheckpointTensor } from './tensor.js';
 import { isCheckpointDict, PickledObject, setDictItem, type CheckpointDict, type CheckpointValue } from './tree.js';
 
 export type { ReadOptions } from './pth.js';
@@ -99,7 +99,7 @@ function readSafetensorsTree(src: ByteSource, options: ReadOptions): CheckpointV
 
 // Skeleton encoding: JSON values stay as they are; other values are wrapped in one-key objects.
 function encodeSkeleton(v: CheckpointValue, path: string, tensors: Record<string, CheckpointTensor>): unknown {
-  if (v instanceof CheckpointTensor) {
+  if (isCheckpointTensor(v)) {
     let name = path || 'tensor';
     for (let i = 1; Object.hasOwn(tensors, name); i++) name = `${path}#${i}`;
     tensors[name] = v;

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { TensorError } from '../errors.js';
-import { CheckpointTensor } from './tensor.js';
+import { CheckpointTensor, isCheckpointTensor } from './tensor.js';
 import { isCheckpointDict, type CheckpointValue } from './tree.js';
 
 /** A flat state dict: dotted parameter name -> tensor. */
@@ -23,7 +23,7 @@ export function flattenStateDict(tree: CheckpointValue, options: { prefix?: stri
   const found: Array<[string, CheckpointTensor]> = [];
   while (stack.length) {
     const [v, path] = stack.pop()!;
-    if (v instanceof CheckpointTensor) {
+    if (isCheckpointTensor(v)) {
       found.push([path, v]);
       continue;
     }

@@ -92,7 +92,11 @@ export function numElements(shape: readonly number[]): number {
  * (`[]` for a 0-d tensor) and `data` its elements in row-major order (see {@link TensorData} for the array type).
  * `data` may be shared with other tensors that shared a storage in the file: treat it as read-only.
  */
+const BRAND = Symbol.for('@wsovvis/tensor.CheckpointTensor');
+
 export class CheckpointTensor {
+  /** Brand recognised by {@link isCheckpointTensor} even across duplicate copies of this module (src and dist). */
+  readonly [BRAND] = true;
   readonly dtype: CheckpointDType;
   readonly shape: readonly number[];
   readonly data: TensorData;
@@ -121,7 +125,7 @@ export class CheckpointTensor {
   }
 }
 
-/** True when `v` is a {@link CheckpointTensor}. */
+/** True when `v` is a {@link CheckpointTensor} (from any loaded copy of this package). */
 export function isCheckpointTensor(v: unknown): v is CheckpointTensor {
-  return v instanceof CheckpointTensor;
+  return typeof v === 'object' && v !== null && (v as { [BRAND]?: unknown })[BRAND] === true;
 }
