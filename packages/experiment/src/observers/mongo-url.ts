@@ -78,7 +78,7 @@ function shortTarget(host: string, port: string, dbName: string, runsCollection:
 }
 
 function parseUri(value: string): MongoTarget {
-  const m = /^(mongodb(?:\+srv)?:\/\/)(?:([^@/]*)@)?([^/?#]+)(\/[^?#]*)?(\?[^#]*)?$/i.exec(value);
+  const m = /^(mongodb(?:\+srv)?:\/\/)(?:([^@/]*)@)?([^/?#@]+)(\/[^?#]*)?(\?[^#]*)?$/i.exec(value);
   if (!m) {
     throw new UsageError(
       `-m/--mongo_db: malformed MongoDB URI '${redactMongoArg(value)}'; expected mongodb://[user:pass@]host:port/db`,
