@@ -1,4 +1,3 @@
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +11,11 @@ import {
   transposedSlot,
 } from '../../src/checkpoint/index.js';
 import { TensorError } from '../../src/errors.js';
+import { BACKENDS } from '../../src/public/testing.js';
 import { FIXTURES } from './expected.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await BACKENDS.find((b) => b.name === 'cpu')!.init();
 });
 
 const f32 = (shape: number[], values?: number[]) =>
