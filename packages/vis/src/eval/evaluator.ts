@@ -8,7 +8,7 @@ import { encodeMask } from '../rle/mask.js';
 import type { BinaryMask } from '../rle/types.js';
 import { readYtvisDataset } from '../ytvis/read.js';
 import type { YtvisDataset, YtvisResult } from '../ytvis/types.js';
-import { validateYtvisResults } from '../ytvis/validate.js';
+import { validateYtvisDataset, validateYtvisResults } from '../ytvis/validate.js';
 import { writeYtvisJson } from '../ytvis/write.js';
 import { evaluateYtvis, type YtvisEvalResult } from './evaluate.js';
 import type { SizeMismatchPolicy } from './frame-store.js';
@@ -49,6 +49,9 @@ export interface YtvisEvaluatorOptions {
   sizeMismatch?: SizeMismatchPolicy;
   /** where messages go (default: stderr) */
   log?: (line: string) => void;
+  /** maps a model's contiguous label to the dataset category id for raw {@link VideoPredictions} (default `label + 1`;
+   * the Detectron2 loaders use the index in the sorted category ids) */
+  labelToCategoryId?: (label: number) => number;
 }
 
 /** What {@link YtvisEvaluator.evaluate} returns. */
@@ -62,7 +65,11 @@ export type YtvisEvaluatorOutput =
     }
   | { status: 'no-annotations'; resultsPath?: string; message: string };
 
-/** Collects predictions video by video and evaluates them like ytvoseval (see {@link evaluateYtvis}). */
+/**
+ * Collects predictions video by video and evaluates them like ytvoseval (see {@link evaluateYtvis}). Under DDP, each
+ * rank processes its videos; gather `predictions` to rank 0, `process` them there, and call `evaluate` on rank 0 only.
+ * @throws VisError `VIS_YTVIS_INVALID` (exitCode 2) from the constructor when a GT object is given that is not valid
+ */
 export class YtvisEvaluator {
   private results: YtvisResult[] = [];
   private gt: YtvisDataset | undefined;
@@ -70,7 +77,7 @@ export class YtvisEvaluator {
 
   constructor(private readonly options: YtvisEvaluatorOptions) {
     if (typeof options.gt === 'string') this.gtLabel = options.gt;
-    else { this.gt = options.gt; this.gtLabel = 'GT dataset'; }
+    else { this.gt = validateYtvisDataset(options.gt, 'GT dataset'); this.gtLabel = 'GT dataset'; }
   }
 
   /** Forget the predictions collected so far (call before each evaluation round). */
@@ -83,7 +90,7 @@ export class YtvisEvaluator {
    * @throws VisError `VIS_YTVIS_INVALID` (exitCode 2) on a malformed entry
    */
   process(predictions: readonly YtvisResult[] | VideoPredictions): void {
-    const list = 'masks' in predictions ? predictionsToResults(predictions) : predictions;
+    const list = 'masks' in predictions ? predictionsToResults(predictions, this.options.labelToCategoryId) : predictions;
     validateYtvisResults(list, 'predictions');
     for (const r of list) this.results.push(r);
   }
