@@ -12,6 +12,8 @@ export interface WorkerErrorMessage {
   readonly message: string;
   readonly stack?: string;
   readonly code?: string;
+  /** When the error was caught, ms since the epoch. */
+  readonly time: number;
 }
 
 /** True when this process has a launcher channel (it was started by the ddp launcher). */

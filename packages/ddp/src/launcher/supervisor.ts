@@ -141,8 +141,13 @@ export class DistributedJob {
     this.halt(status, failure, 'local');
   }
 
+  private record(failure: WorkerFailure): void {
+    const same = (f: WorkerFailure): boolean => f.nodeRank === failure.nodeRank && f.rank === failure.rank && f.pid === failure.pid && f.message === failure.message;
+    if (!this.failures.some(same)) this.failures.push(failure);
+  }
+
   private halt(status: 'INTERRUPTED' | 'FAILED', failure: WorkerFailure | undefined, origin: 'local' | 'remote'): void {
-    if (failure) this.failures.push(failure);
+    if (failure) this.record(failure);
     if (this.stopping) return;
     this.stopping = true;
     this.status = status;
@@ -152,7 +157,7 @@ export class DistributedJob {
       else this.agent.send({ t: 'node-interrupted', nodeRank: this.plan.nodeRank });
     }
     if (this.server) {
-      const root = this.failures[0];
+      const root = orderFailures(this.failures)[0];
       this.server.abortAgents({ t: 'abort', reason: status === 'INTERRUPTED' ? 'interrupted' : 'failed', message: root ? describeFailure(root) : 'interrupted', ...(root ? { failure: root } : {}) });
     }
     this.killAll('SIGTERM');
@@ -196,11 +201,14 @@ export class DistributedJob {
       if (!this.stopping) this.fork(port, seed, socketDir);
       else this.readyReject(new DdpError('DDP_STOPPED', 'the job was stopped before its workers started'));
       await this.waitUntil(() => this.liveWorkers() === 0);
-      await Promise.race([Promise.all(this.outputs), new Promise((r) => setTimeout(r, 2000))]);
-      if (!this.stopping) {
-        if (this.server) await this.waitUntil(() => this.remoteFinished.size >= plan.nnodes - 1 || this.stopping);
-        else this.agent?.send({ t: 'node-done', nodeRank: plan.nodeRank });
+      await settleWithin(Promise.all(this.outputs), 2000); // output pipes drain right after exit
+      if (this.server && !this.stopping) await this.waitUntil(() => this.remoteFinished.size >= plan.nnodes - 1 || this.stopping);
+      if (this.server && this.stopping) {
+        // collect the other nodes' failures (their root cause may be the job's), within bounds
+        const deadline = Date.now() + (this.options.killGraceMs ?? 3000) + 5000;
+        await this.waitUntil(() => this.server!.pendingAgents().length === 0 || Date.now() > deadline);
       }
+      this.agent?.send({ t: 'node-final', nodeRank: plan.nodeRank, status: this.status ?? 'COMPLETED', failures: this.failures });
     } catch (err) {
       this.readyReject(err as Error);
       if (err instanceof DdpError && err.exitCode === 2) throw err;
@@ -221,13 +229,14 @@ export class DistributedJob {
       await this.server?.close();
     }
     const status: JobStatus = this.status ?? 'COMPLETED';
-    const root = this.failures[0];
+    const failures = orderFailures(this.failures);
+    const root = failures[0];
     return {
       status,
       exitCode: status === 'COMPLETED' ? 0 : status === 'FAILED' ? 1 : 130,
       message: status === 'COMPLETED' ? `${plan.worldSize} worker${plan.worldSize > 1 ? 's' : ''} completed` : status === 'INTERRUPTED' ? 'interrupted; every worker was stopped' : describeFailure(root!),
       workers: [...this.workers.values()].map((w) => w.info),
-      failures: [...this.failures],
+      failures,
       durationMs: Date.now() - this.started,
     };
   }
@@ -244,8 +253,10 @@ export class DistributedJob {
       server.on('node-failed', (_node, failure) => this.halt('FAILED', failure, 'remote'));
       server.on('node-interrupted', () => this.halt('INTERRUPTED', undefined, 'remote'));
       server.on('node-lost', (node) => this.halt('FAILED', lostFailure(node, `the launcher of node ${node} disconnected`), 'remote'));
-      server.on('node-done', (node) => {
+      server.on('node-final', (node, status, failures) => {
         this.remoteFinished.add(node);
+        for (const f of failures) this.record(f);
+        if (status !== 'COMPLETED') this.halt(status, undefined, 'remote');
         this.wake();
       });
       return { port: server.port, seed: plan.seed! };
@@ -319,10 +330,12 @@ export class DistributedJob {
       exitCode: code,
       signal,
       message: report ? `${report.name}: ${report.message}` : signal ? `killed by ${signal}` : `exited with code ${code}`,
+      time: report?.time ?? Date.now(),
+      secondary: SECONDARY_CODES.has(report?.code ?? ''),
       ...(report?.stack ? { stack: report.stack } : {}),
       ...(report?.code ? { code: report.code } : {}),
     };
-    if (this.stopping) this.failures.push(failure); // a consequence of the root cause, kept for the record
+    if (this.stopping) this.record(failure); // most likely a consequence of the root cause; ordered at the end
     else this.stop('FAILED', failure);
   }
 
@@ -333,13 +346,25 @@ export class DistributedJob {
   }
 
   private async waitUntil(condition: () => boolean): Promise<void> {
-    while (!condition()) {
-      await new Promise<void>((r) => {
-        this.wake = r;
-        setTimeout(r, 200); // also poll: exit events and remote messages both wake us
-      });
-    }
+    while (!condition()) await settleWithin(new Promise<void>((r) => (this.wake = r)), 200); // woken by events, polled too
   }
+}
+
+/** Error codes that follow from another rank's failure rather than cause one. */
+const SECONDARY_CODES = new Set(['DDP_PEER_LOST', 'DDP_GROUP_BROKEN', 'DDP_STORE_LOST', 'DDP_CLOSED']);
+
+/** The root cause first (the earliest failure that is not secondary), then the rest by time. */
+export function orderFailures(failures: readonly WorkerFailure[]): WorkerFailure[] {
+  const byTime = [...failures].sort((a, b) => a.time - b.time);
+  const root = byTime.find((f) => !f.secondary) ?? byTime[0];
+  return root ? [root, ...byTime.filter((f) => f !== root)] : [];
+}
+
+/** Waits for `promise`, at most `ms` (without leaving a timer behind). */
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 function isErrorReport(message: unknown): message is WorkerErrorMessage {
@@ -353,9 +378,9 @@ export function describeFailure(f: WorkerFailure): string {
 }
 
 function lostFailure(nodeRank: number, message: string): WorkerFailure {
-  return { rank: -1, nodeRank, pid: 0, hostname: '', exitCode: null, signal: null, message };
+  return { rank: -1, nodeRank, pid: 0, hostname: '', exitCode: null, signal: null, message, time: Date.now(), secondary: false };
 }
 
 function setupFailure(plan: LaunchPlan, err: Error): WorkerFailure {
-  return { rank: -1, nodeRank: plan.nodeRank, pid: process.pid, hostname: hostname(), exitCode: null, signal: null, message: `${err.name}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}), ...(typeof (err as Error & { code?: unknown }).code === 'string' ? { code: (err as Error & { code: string }).code } : {}) };
+  return { rank: -1, nodeRank: plan.nodeRank, pid: process.pid, hostname: hostname(), exitCode: null, signal: null, time: Date.now(), secondary: false, message: `${err.name}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}), ...(typeof (err as Error & { code?: unknown }).code === 'string' ? { code: (err as Error & { code: string }).code } : {}) };
 }

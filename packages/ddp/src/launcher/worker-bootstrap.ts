@@ -21,7 +21,7 @@ async function fail(error: unknown): Promise<void> {
   const e = error instanceof Error ? error : new Error(String(error));
   const code = (e as { code?: unknown }).code;
   process.stderr.write(`${e.stack ?? `${e.name}: ${e.message}`}\n`);
-  const report: WorkerErrorMessage = { type: 'ddp:error', rank, name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}), ...(typeof code === 'string' ? { code } : {}) };
+  const report: WorkerErrorMessage = { type: 'ddp:error', rank, time: Date.now(), name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}), ...(typeof code === 'string' ? { code } : {}) };
   if (process.send && process.connected) {
     await new Promise<void>((done) => {
       const timer = setTimeout(done, 2000);
@@ -34,6 +34,9 @@ async function fail(error: unknown): Promise<void> {
   process.exit(1);
 }
 
+// The channel to the launcher must not keep the worker alive: the worker ends when its script's work does.
+// Events still arrive while other work keeps the process up (node:cluster exits the worker when it disconnects).
+(process.channel as { unref?: () => void } | undefined)?.unref?.();
 process.on('uncaughtException', (err) => void fail(err));
 process.on('unhandledRejection', (err) => void fail(err));
 process.on('SIGINT', () => undefined);

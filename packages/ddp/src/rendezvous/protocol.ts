@@ -21,6 +21,13 @@ export interface FailureReport {
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly hostname: string;
+  /** When it happened (ms since the epoch): reported by the worker, else when the launcher saw it exit. */
+  readonly time: number;
+  /**
+   * True for errors that follow from another rank's failure (a peer's connection closed, the group was already
+   * broken); the root cause of a job is its earliest failure that is not secondary.
+   */
+  readonly secondary: boolean;
 }
 
 /** Client to store. */
@@ -33,7 +40,7 @@ export type ClientMessage =
   | { t: 'arrivals'; id: number }
   | { t: 'node-failed'; nodeRank: number; failure: FailureReport }
   | { t: 'node-interrupted'; nodeRank: number }
-  | { t: 'node-done'; nodeRank: number };
+  | { t: 'node-final'; nodeRank: number; status: 'COMPLETED' | 'FAILED' | 'INTERRUPTED'; failures: FailureReport[] };
 
 /** Store to client. */
 export type ServerMessage =

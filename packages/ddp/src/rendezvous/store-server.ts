@@ -11,12 +11,12 @@ import { type Arrival, type ClientMessage, type FailureReport, LineDecoder, type
 
 /** Events of {@link RendezvousServer}. */
 export interface RendezvousServerEvents {
-  /** A node's launcher reported a worker failure. */
+  /** A node's launcher saw a worker fail (sent at once, so node 0 can stop the job). */
   'node-failed': [nodeRank: number, failure: FailureReport];
   /** A node's launcher was interrupted (SIGINT). */
   'node-interrupted': [nodeRank: number];
-  /** A node's launcher reported that all its workers finished. */
-  'node-done': [nodeRank: number];
+  /** A node's launcher finished: its outcome and every failure it observed. */
+  'node-final': [nodeRank: number, status: 'COMPLETED' | 'FAILED' | 'INTERRUPTED', failures: FailureReport[]];
   /** A node's launcher disconnected before reporting an outcome. */
   'node-lost': [nodeRank: number];
 }
@@ -48,7 +48,7 @@ export class RendezvousServer extends EventEmitter<RendezvousServerEvents> {
       this.server.once('error', (err: NodeJS.ErrnoException) =>
         reject(new DdpError('DDP_STORE_BIND', `MASTER_ADDR:MASTER_PORT ${host}:${port}: cannot listen (${err.code ?? err.message}); expected a free port on this machine`, { exitCode: 2, cause: err })),
       );
-      this.server.listen({ host, port }, () => resolve());
+      this.server.listen({ host, port, exclusive: true }, () => resolve()); // never a handle shared by node:cluster
     });
     this.port = (this.server.address() as net.AddressInfo).port;
   }
@@ -68,7 +68,7 @@ export class RendezvousServer extends EventEmitter<RendezvousServerEvents> {
     for (const conn of this.conns) if (conn.role === 'agent' && !conn.socket.destroyed) conn.socket.write(encodeLine(message));
   }
 
-  /** Node ranks of the agents connected now that have not reported an outcome. */
+  /** Node ranks of the agents connected now that have not sent their final report. */
   pendingAgents(): number[] {
     return [...this.conns].filter((c) => c.role === 'agent' && !c.finished).map((c) => c.nodeRank!);
   }
@@ -136,16 +136,14 @@ export class RendezvousServer extends EventEmitter<RendezvousServerEvents> {
         this.reply(conn, m.id, Object.fromEntries(this.arrivals));
         return;
       case 'node-failed':
-        conn.finished = true;
         this.emit('node-failed', m.nodeRank, m.failure);
         return;
       case 'node-interrupted':
-        conn.finished = true;
         this.emit('node-interrupted', m.nodeRank);
         return;
-      case 'node-done':
+      case 'node-final':
         conn.finished = true;
-        this.emit('node-done', m.nodeRank);
+        this.emit('node-final', m.nodeRank, m.status, m.failures);
         return;
     }
   }

@@ -88,13 +88,13 @@ export async function createSocketRing(ctx: TransportContext, policy: RingPolicy
     rmSync(path, { force: true });
     const server = net.createServer(onConnection);
     servers.push(server);
-    await listen(server, { path });
+    await listen(server, { path, exclusive: true }); // exclusive: node:cluster would otherwise share one handle among workers
     address.ipc = path;
   }
   if (policy.listenTcp) {
     const server = net.createServer(onConnection);
     servers.push(server);
-    await listen(server, { host: ctx.advertiseHost, port: 0 });
+    await listen(server, { host: ctx.advertiseHost, port: 0, exclusive: true });
     address.tcp = `${ctx.advertiseHost}:${(server.address() as net.AddressInfo).port}`;
   }
   ctx.store.set(`ddp/addr/${rank}`, JSON.stringify(address));
