@@ -37,7 +37,8 @@ describe('run lifecycle', () => {
       return { sig, dir, marker, p: startExp(['run', 'toolbox', 'with', 'slow', `marker=${marker}`, '-F', dir, '-b', '0.1'], opts) };
     });
     await Promise.all(runs.map(async ({ sig, dir, marker, p }) => {
-      await waitFor(() => existsSync(join(dir, '1', 'metrics.json')), 60_000, `${sig} run heartbeat`);
+      const beat = () => existsSync(join(dir, '1', 'run.json')) && readRunJson(join(dir, '1', 'run.json')).heartbeat !== null;
+      await waitFor(beat, 60_000, `${sig} run heartbeat`);
       const live = readRunJson(join(dir, '1', 'run.json'));
       expect(live.status).toBe('RUNNING');
       expect(live.heartbeat).toMatch(/^\d{4}-/);

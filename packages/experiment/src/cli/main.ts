@@ -9,6 +9,11 @@ import type { ExpCommand } from './command.js';
 import { listExperimentsCommand, printConfigCommand, printDependenciesCommand, printNamedConfigsCommand, saveConfigCommand, schemaCommand } from './commands/config.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
+// Loaded eagerly (before the TypeScript and import-tracking hooks are registered) so that the framework's own
+// modules do not pay for the hooks; only experiments and domain commands go through them.
+import '../run/prepare.js';
+import '../run/lifecycle.js';
+import '../store/file-store.js';
 
 /** Load the project's domain commands (`"exp": {"commands": ...}` of the root package.json). */
 async function loadDomainCommands(): Promise<ExpCommand[]> {

@@ -13,6 +13,12 @@ export function pythonFloatRepr(x: number): string {
   if (x === Infinity) return 'Infinity';
   if (x === -Infinity) return '-Infinity';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const a = Math.abs(x);
+  if (a >= 1e-4 && a < 1e16) {
+    // Both languages print the shortest round-trip digits in fixed notation here; Python adds '.0' to integers.
+    const s = String(x);
+    return s.includes('.') ? s : `${s}.0`;
+  }
   const [mant, expStr] = x.toExponential().split('e') as [string, string];
   const exp = Number(expStr);
   const neg = mant.startsWith('-');

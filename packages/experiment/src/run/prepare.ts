@@ -41,6 +41,8 @@ export interface PrepareRequest {
   readonly warn?: (message: string) => void;
   /** `--resume ID` with the store to read the run from. */
   readonly resume?: { readonly id: RunId; readonly store: RunStore };
+  /** Report unknown keys and type errors through `warn` instead of failing (print_config shows them marked). */
+  readonly lenient?: boolean;
   /** Fixed seed generator (tests). */
   readonly randomSeed?: () => number;
 }
@@ -152,7 +154,13 @@ export async function prepareRun(req: PrepareRequest): Promise<PreparedRun> {
     ...(req.randomSeed ? { randomSeed: req.randomSeed } : {}),
   });
   const schema = effectiveSchema(experiment.schema, experiment.defaults);
-  checkUnknownKeys(built.config, experiment.defaults, schema, built.origins, { force: req.force ?? false, ...(req.warn ? { warn: req.warn } : {}) });
-  validateConfig(built.config, schema, built.origins, { force: req.force ?? false });
+  const force = Boolean(req.force || req.lenient);
+  checkUnknownKeys(built.config, experiment.defaults, schema, built.origins, { force, ...(req.warn ? { warn: req.warn } : {}) });
+  try {
+    validateConfig(built.config, schema, built.origins, { force });
+  } catch (e) {
+    if (!req.lenient) throw e;
+    req.warn?.((e as Error).message);
+  }
   return { experiment, experimentFile, command, built, schema, namedConfigs: tokens.ordered.map((t) => t.token), resume };
 }

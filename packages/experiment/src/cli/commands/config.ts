@@ -13,13 +13,13 @@ interface ConfigArgs {
   readonly force?: boolean;
 }
 
-async function prepareFromWords(words: readonly string[], force: boolean, extraTokens: (t: string[]) => string[] = (t) => t): Promise<PreparedRun> {
+async function prepareFromWords(words: readonly string[], force: boolean, extraTokens: (t: string[]) => string[] = (t) => t, lenient = false): Promise<PreparedRun> {
   const { prepareRun } = await import('../../run/prepare.js');
   const w = splitRunWords(words, 1);
   const cwd = process.cwd();
   const logger = createLogger('exp');
   return prepareRun({
-    project: findProject(cwd), cwd, withTokens: extraTokens(w.withTokens), force, warn: (m) => logger.warn(m),
+    project: findProject(cwd), cwd, withTokens: extraTokens(w.withTokens), force, lenient, warn: (m) => logger.warn(m),
     ...(w.experiment !== undefined ? { experimentRef: w.experiment } : {}),
   });
 }
@@ -35,7 +35,7 @@ export const printConfigCommand = {
   builder: words,
   async handler(argv: ConfigArgs): Promise<void> {
     const { formatConfig, useColor } = await import('../../config/print.js');
-    const p = await prepareFromWords((argv.words ?? []).map(String), Boolean(argv.force));
+    const p = await prepareFromWords((argv.words ?? []).map(String), Boolean(argv.force), undefined, true);
     process.stdout.write(formatConfig(p.built.config, p.built.summary, { color: useColor(), schema: p.schema, ...(p.experiment.description ? { doc: p.experiment.description } : {}) }));
   },
 };
