@@ -18,9 +18,11 @@ beforeAll(async () => {
     ['fd', ['with', 'quick', 'progress=true', 'spawn_child=true', '-c', 'fd']],
     ['no', ['with', 'quick', 'progress=true', '-c', 'no']],
     ['ddp', ['with', 'steps=4', 'interleave=true', '--nproc', '2']],
+    ['plugin', ['with', 'steps=4', 'interleave=true', '--nproc', '2']],
     ['ddpfail', ['with', 'steps=40', 'step_ms=50', 'fail_at=1', 'fail_rank=1', '--nproc', '2']],
   ];
-  const out = await Promise.all(jobs.map(([n, args]) => runExp(['run', 'toolbox', ...args, '-F', d(n)], { cwd: PROJECT })));
+  // The fixture project names a launcher plugin (launcher.ts); FIXTURE_LAUNCHER=builtin makes it use the built-in one.
+  const out = await Promise.all(jobs.map(([n, args]) => runExp(['run', 'toolbox', ...args, '-F', d(n)], { cwd: PROJECT, env: { FIXTURE_LAUNCHER: n === 'plugin' ? 'plugin' : 'builtin' } })));
   jobs.forEach(([n], i) => (r[n] = out[i]!));
 });
 afterAll(() => tmp.cleanup());
@@ -48,7 +50,7 @@ describe('output capture', () => {
   });
 });
 
-describe('distributed runs (--nproc 2, built-in launcher)', () => {
+describe('distributed runs (--nproc 2)', () => {
   it('records metrics, info, output and workers of every rank in one run', () => {
     expect(r.ddp!.code, r.ddp!.stderr).toBe(0);
     const run = readRunJson(join(d('ddp'), '1', 'run.json'));
@@ -61,6 +63,16 @@ describe('distributed runs (--nproc 2, built-in launcher)', () => {
     const text = cout('ddp');
     for (const rank of [0, 1]) expect(text).toContain(`[rank ${rank}] out 3\n`);
     expect(run.artifacts).toEqual(['weights.txt', 'copy/of-weights.txt']);
+  });
+
+  it('works the same through a launcher plugin named in package.json (workers forward their output)', () => {
+    expect(r.plugin!.code, r.plugin!.stderr).toBe(0);
+    const run = readRunJson(join(d('plugin'), '1', 'run.json'));
+    expect(run).toMatchObject({ status: 'COMPLETED', result: { rank: 0, world: 2 } });
+    expect((run.host as { workers: { device: string }[] }).workers.map((w) => w.device)).toEqual(['fixture:0', 'fixture:1']);
+    expect(Object.keys(readRunJson(join(d('plugin'), '1', 'metrics.json'))).sort()).toEqual(['loss', 'lr', 'rank1/loss', 'rank1/lr']);
+    const text = cout('plugin');
+    for (const rank of [0, 1]) expect(text).toContain(`[rank ${rank}] out 3\n[rank ${rank}] err 3\n`);
   });
 
   it('marks the run FAILED with the failing rank\'s trace and stops the other ranks', () => {
