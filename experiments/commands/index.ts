@@ -5,6 +5,7 @@ import type { ExpCommand } from '@wsovvis/experiment';
 import { agnosticGtCommand } from './agnostic-gt.js';
 import { convertMasksCommand } from './convert-masks.js';
 import { evalCommand } from './eval.js';
+import { inferCommand } from './infer.js';
 import { makeDemoDataCommand } from './make-demo-data.js';
 
 export const commands: ExpCommand[] = [
@@ -12,4 +13,5 @@ export const commands: ExpCommand[] = [
   convertMasksCommand,
   agnosticGtCommand,
   evalCommand,
+  inferCommand,
 ];

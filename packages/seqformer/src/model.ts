@@ -63,6 +63,11 @@ export class SeqFormer {
     return report;
   }
 
+  /** Call after changing weights directly (e.g. assigning variables): refreshes constants folded from them. */
+  weightsChanged(): void {
+    this.net.backbone.onWeightsLoaded?.();
+  }
+
   /**
    * Inference on one normalised clip.
    * @param frames float32 `[T, H, W, 3]`, normalised with MODEL.PIXEL_MEAN/STD (see `normalizeFrames`)

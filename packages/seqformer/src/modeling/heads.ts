@@ -75,15 +75,16 @@ export function alignedBilinear2x(x: tf.Tensor3D): tf.Tensor3D {
 }
 
 /**
- * Mask logits of `n` instances on one frame, at stride 4.
- * @param feats `[h, w, Cm]` mask features of the frame (stride 8)
+ * Mask logits of `n` instances on `T` frames, at stride 4: the dynamic 1x1 convs (10 -> 8 -> 8 -> 1, ReLU between)
+ * on [rel_x, rel_y, features] per pixel, written as batched matmuls (the official code uses a grouped conv).
+ * @param feats `[T, h, w, Cm]` mask features (one grid cell per `stride` pixels)
  * @param params `[n, total]` generated parameters (layout of {@link dynamicParamLayout})
- * @param locations `[n, 2]` instance locations in pixels (x, y) of the unpadded image
+ * @param locations `[T, n, 2]` instance locations in pixels (x, y) of the unpadded image, per frame
  * @param stride (y, x) pixel spacing of the feature cells (8 as in the official code for ResNet)
- * @returns `[n, 2h, 2w]`
+ * @returns `[n, T, 2h, 2w]`
  */
-export function dynamicMaskLogits(feats: tf.Tensor3D, params: tf.Tensor2D, locations: tf.Tensor2D, stride: readonly [number, number] = [8, 8], channels = 8): tf.Tensor3D {
-  const [h, w, cm] = feats.shape;
+export function dynamicMaskLogits(feats: tf.Tensor4D, params: tf.Tensor2D, locations: tf.Tensor3D, stride: readonly [number, number] = [8, 8], channels = 8): tf.Tensor4D {
+  const [t, h, w, cm] = feats.shape;
   const n = params.shape[0];
   const p = h * w;
   const { weightNums, biasNums } = dynamicParamLayout(cm, channels);
@@ -96,11 +97,16 @@ export function dynamicMaskLogits(feats: tf.Tensor3D, params: tf.Tensor2D, locat
       grid[(i * w + j) * 2 + 1] = stride[0] * i + Math.floor(stride[0] / 2);
     }
   }
-  const rel = tf.sub(tf.reshape(locations, [n, 1, 2]), tf.tensor3d(grid, [1, p, 2])); // [n, P, 2] (x, y)
-  const f = tf.tile(tf.reshape(feats, [1, p, cm]), [n, 1, 1]);
-  const input = tf.concat([rel, f], 2); // [n, P, 2 + Cm], coordinates first
-  let x = tf.relu(tf.add(tf.matMul(input, tf.reshape(w0, [n, channels, cm + 2]), false, true), tf.reshape(b0, [n, 1, channels])));
+  const w0r = tf.reshape(w0, [n, channels, cm + 2]); // out-major: [out, in], input channels (rel_x, rel_y, f...)
+  const w0c = tf.slice(w0r, [0, 0, 0], [n, channels, 2]);
+  const w0f = tf.reshape(tf.slice(w0r, [0, 0, 2], [n, channels, cm]), [n * channels, cm]);
+  // relative coordinates (instance - cell), raw pixels: [n, T*P, 2]
+  const rel = tf.reshape(tf.sub(tf.reshape(tf.transpose(locations, [1, 0, 2]), [n, t, 1, 2]), tf.tensor4d(grid, [1, 1, p, 2])), [n, t * p, 2]);
+  const coordPart = tf.matMul(rel, w0c, false, true); // [n, T*P, 8]
+  const featPart = tf.transpose(tf.reshape(tf.matMul(tf.reshape(feats, [t * p, cm]), w0f, false, true), [t * p, n, channels]), [1, 0, 2]);
+  let x = tf.relu(tf.add(tf.add(coordPart, featPart), tf.reshape(b0, [n, 1, channels])));
   x = tf.relu(tf.add(tf.matMul(x, tf.reshape(w1, [n, channels, channels]), false, true), tf.reshape(b1, [n, 1, channels])));
-  x = tf.add(tf.matMul(x, tf.reshape(w2, [n, 1, channels]), false, true), tf.reshape(b2, [n, 1, 1])); // [n, P, 1]
-  return alignedBilinear2x(tf.reshape(x, [n, h, w]) as tf.Tensor3D);
+  x = tf.add(tf.matMul(x, tf.reshape(w2, [n, 1, channels]), false, true), tf.reshape(b2, [n, 1, 1])); // [n, T*P, 1]
+  const up = alignedBilinear2x(tf.reshape(x, [n * t, h, w]) as tf.Tensor3D);
+  return tf.reshape(up, [n, t, 2 * h, 2 * w]) as tf.Tensor4D;
 }

@@ -265,6 +265,7 @@ export class SeqFormerNet {
     const t = state.numFrames;
     const out = state.layers[layer];
     const [ih, iw] = state.sizes[video];
+    if (queries.length === 0) return tf.zeros([0, t, 2 * state.maskFeats.shape[1], 2 * state.maskFeats.shape[2]]);
     const idx = tf.tensor1d(Int32Array.from(queries), 'int32');
     const hs = tf.gather(tf.squeeze(tf.slice(out.hs, [video, 0, 0], [1, -1, -1]), [0]), idx); // [n, C]
     const params = mlp(hs, this.controller) as tf.Tensor2D;
@@ -274,13 +275,16 @@ export class SeqFormerNet {
     // cell spacing of the mask features on the padded canvas: 8 for ResNet (VNext hard-codes 8), 7 for DINOv2
     const [, h0, w0] = state.maskFeats.shape;
     const stride: [number, number] = [state.paddedSize[0] / h0, state.paddedSize[1] / w0];
-    const frames: tf.Tensor3D[] = [];
-    for (let f = 0; f < t; f++) {
-      const feats = tf.squeeze(tf.slice(state.maskFeats, [video * t + f, 0, 0, 0], [1, -1, -1, -1]), [0]) as tf.Tensor3D;
-      const loc = tf.squeeze(tf.slice(centres, [f, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D;
-      frames.push(dynamicMaskLogits(feats, params, loc, stride));
+    // frames in chunks that keep the [n, frames * h0 * w0, 8] activations under ~32M values
+    const chunk = Math.max(1, Math.floor(2 ** 25 / (queries.length * h0 * w0 * 8)));
+    const parts: tf.Tensor4D[] = [];
+    for (let f = 0; f < t; f += chunk) {
+      const nf = Math.min(chunk, t - f);
+      const feats = tf.slice(state.maskFeats, [video * t + f, 0, 0, 0], [nf, -1, -1, -1]);
+      const loc = tf.slice(centres, [f, 0, 0], [nf, -1, -1]) as tf.Tensor3D;
+      parts.push(dynamicMaskLogits(feats, params, loc, stride));
     }
-    return tf.stack(frames, 1) as tf.Tensor4D;
+    return parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor4D);
   }
 
   /**

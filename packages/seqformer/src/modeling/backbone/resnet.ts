@@ -19,6 +19,7 @@ interface ConvBn {
   readonly bn: { weight: tf.Variable; bias: tf.Variable; mean: tf.Variable; var: tf.Variable };
   readonly stride: number;
   readonly pad: number;
+  readonly trainable: boolean;
 }
 
 interface Block {
@@ -42,20 +43,36 @@ function addConvBn(store: ParamStore, rng: Rng, conv: string, bn: string, inC: n
     },
     stride,
     pad: (k - 1) / 2,
+    trainable,
   };
 }
 
-function convBn(x: tf.Tensor4D, c: ConvBn, relu: boolean): tf.Tensor4D {
-  const scale = tf.mul(c.bn.weight, tf.rsqrt(tf.add(c.bn.var, 1e-5)));
-  const shift = tf.sub(c.bn.bias, tf.mul(c.bn.mean, scale));
+/** FrozenBatchNorm2d as y = x * scale + shift (eps 1e-5), computed once per weight load. */
+interface Folded {
+  scale: tf.Tensor1D;
+  shift: tf.Tensor1D;
+  /** filter * scale, kept only while the filter is frozen */
+  filter?: tf.Tensor4D;
+}
+
+function fold(c: ConvBn, frozenFilter: boolean): Folded {
+  return tf.tidy(() => {
+    const scale = tf.mul(c.bn.weight, tf.rsqrt(tf.add(c.bn.var, 1e-5))) as tf.Tensor1D;
+    const shift = tf.sub(c.bn.bias, tf.mul(c.bn.mean, scale)) as tf.Tensor1D;
+    return { scale, shift, ...(frozenFilter ? { filter: tf.mul(c.w, scale) as tf.Tensor4D } : {}) };
+  });
+}
+
+function convBn(x: tf.Tensor4D, c: ConvBn, f: Folded, relu: boolean): tf.Tensor4D {
   // Folding the frozen scale into the filter keeps one fused conv per layer (and gradients reach the filter).
-  const filter = tf.mul(c.w, scale) as tf.Tensor4D;
-  return tf.fused.conv2d({ x, filter, strides: c.stride, pad: c.pad, bias: shift, activation: relu ? 'relu' : 'linear' });
+  const filter = f.filter ?? (tf.mul(c.w, f.scale) as tf.Tensor4D);
+  return tf.fused.conv2d({ x, filter, strides: c.stride, pad: c.pad, bias: f.shift, activation: relu ? 'relu' : 'linear' });
 }
 
 class ResNet implements Backbone {
   readonly sizeDivisibility = 32;
   readonly params = new ParamStore(true);
+  private folded = new Map<ConvBn, Folded>();
   private readonly stem: ConvBn;
   private readonly stages: Block[][] = [];
   private readonly shapes: Record<string, ShapeSpec> = {};
@@ -110,6 +127,26 @@ class ResNet implements Backbone {
     }
   }
 
+  /** Re-folds the frozen BatchNorm statistics (call after the buffers or frozen filters change). */
+  onWeightsLoaded(): void {
+    for (const f of this.folded.values()) tf.dispose([f.scale, f.shift, ...(f.filter ? [f.filter] : [])]);
+    this.folded.clear();
+  }
+
+  private foldedOf(c: ConvBn): Folded {
+    let f = this.folded.get(c);
+    if (!f) {
+      f = fold(c, !c.trainable);
+      for (const t of [f.scale, f.shift, ...(f.filter ? [f.filter] : [])]) tf.keep(t);
+      this.folded.set(c, f);
+    }
+    return f;
+  }
+
+  dispose(): void {
+    this.onWeightsLoaded();
+  }
+
   outputShapes(): Record<string, ShapeSpec> {
     const out: Record<string, ShapeSpec> = {};
     for (const f of [...this.cfg.MODEL.RESNETS.OUT_FEATURES].sort()) {
@@ -121,15 +158,15 @@ class ResNet implements Backbone {
   apply(images: tf.Tensor4D): Record<string, tf.Tensor4D> {
     const want = new Set(this.cfg.MODEL.RESNETS.OUT_FEATURES);
     const out: Record<string, tf.Tensor4D> = {};
-    let x: tf.Tensor4D = tf.maxPool(convBn(images, this.stem, true), 3, 2, 1);
+    let x: tf.Tensor4D = tf.maxPool(convBn(images, this.stem, this.foldedOf(this.stem), true), 3, 2, 1);
     if (want.has('stem')) out.stem = x;
     this.stages.forEach((stage, s) => {
       for (const block of stage) {
         let y = x;
         block.convs.forEach((c, i) => {
-          y = convBn(y, c, i < block.convs.length - 1);
+          y = convBn(y, c, this.foldedOf(c), i < block.convs.length - 1);
         });
-        const sc = block.shortcut ? convBn(x, block.shortcut, false) : x;
+        const sc = block.shortcut ? convBn(x, block.shortcut, this.foldedOf(block.shortcut), false) : x;
         x = tf.relu(tf.add(y, sc)) as tf.Tensor4D;
       }
       if (want.has(`res${s + 2}`)) out[`res${s + 2}`] = x;
