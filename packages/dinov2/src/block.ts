@@ -4,7 +4,7 @@
  * giant model SwiGLU: w12 -> (x1, x2) halves -> silu(x1)·x2 -> w3.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { attention, type AttentionStrategy, type HeadWeights } from './attention.js';
+import { attention } from './attention.js';
 import { geluErf, layerNorm, linear, silu } from './layers.js';
 import type { BlockParams, FfnParams } from './params.js';
 
@@ -23,14 +23,12 @@ export interface BlockOptions {
   numImages: number;
   numHeads: number;
   eps: number;
-  strategy: AttentionStrategy;
-  heads?: HeadWeights;
 }
 
 /** Applies one block to `x` `[numImages·numTokens, E]`. */
 export function block(x: tf.Tensor2D, p: BlockParams, o: BlockOptions): tf.Tensor2D {
   return tf.tidy(() => {
-    let a: tf.Tensor2D = attention(layerNorm(x, p.norm1.weight, p.norm1.bias, o.eps), p, o.numImages, o.numHeads, o.strategy, o.heads);
+    let a: tf.Tensor2D = attention(layerNorm(x, p.norm1.weight, p.norm1.bias, o.eps), p, o.numImages, o.numHeads);
     if (p.ls1) a = tf.mul(a, p.ls1) as tf.Tensor2D;
     const h = tf.add(x, a) as tf.Tensor2D;
     let m: tf.Tensor2D = ffn(layerNorm(h, p.norm2.weight, p.norm2.bias, o.eps), p.mlp);

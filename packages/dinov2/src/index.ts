@@ -14,7 +14,6 @@ export { Dinov2Model, type Dinov2Features, type IntermediateLayersOptions } from
 export { checkModelName, describeWeights, inferDinov2Config, normalizeDinov2Keys } from './arch.js';
 export { interpolatePosEmbed, interpolationMatrix, type PosEmbedRule } from './pos-embed.js';
 export { padToPatchMultiple, roundUpToMultiple, type PadOptions, type Padded } from './pad.js';
-export type { AttentionStrategy } from './attention.js';
 export { buildDinov2PseudoFpn, type Dinov2BackboneConfig } from './backbone.js';
 export { createPseudoFpn, PSEUDO_FPN_LEVELS, type Dinov2PseudoFpn, type FeatureShape, type PseudoFpnLevel, type PseudoFpnOptions } from './pseudo-fpn.js';
 export type { NamedVariable } from './params.js';

@@ -2,8 +2,8 @@
  * `loadDinov2`: official DINOv2 weights (`dinov2_vit*14*_pretrain.pth`, training checkpoints, safetensors) into a
  * tfjs ViT whose architecture is read from the checkpoint.
  */
-import { flattenStateDict, readCheckpoint, type CheckpointValue, type StateDict } from '@wsovvis/tensor';
-import type { AttentionStrategy } from './attention.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { flattenStateDict, groupCheckpointKeys, readCheckpoint, toTfTensor, type CheckpointValue, type StateDict } from '@wsovvis/tensor';
 import { checkModelName, inferDinov2Config, normalizeDinov2Keys } from './arch.js';
 import { Dinov2Error } from './errors.js';
 import { createVitParams } from './params.js';
@@ -17,8 +17,6 @@ export interface LoadDinov2Options {
   modelName?: string;
   /** Frozen (default true): variables not trainable, forward passes record no gradient tape. */
   freeze?: boolean;
-  /** Attention computation (default `auto`: per-head 2-D matmuls on wasm when frozen, batched otherwise). */
-  attention?: AttentionStrategy | 'auto';
   /** Heads, for non-hub widths (default: embed dim / 64, as every hub model). */
   numHeads?: number;
 }
@@ -37,31 +35,51 @@ export interface LoadDinov2Options {
  */
 export async function loadDinov2(options: LoadDinov2Options): Promise<Dinov2Model> {
   const source = typeof options.weights === 'string' ? options.weights : 'state dict';
-  const tree = typeof options.weights === 'string' ? readCheckpoint(options.weights) : options.weights;
-  const sd = normalizeDinov2Keys(source, flattenStateDict(tree));
+  // no variable keeps the file's tree: once flattened, only `sd` references the tensors (see below)
+  const sd = normalizeDinov2Keys(source, flattenStateDict(typeof options.weights === 'string' ? readCheckpoint(options.weights) : options.weights));
   let config = inferDinov2Config(source, sd, options.numHeads);
   if (options.modelName) config = checkModelName(source, options.modelName, config);
   const freeze = options.freeze ?? true;
-  const set = createVitParams(config, !freeze);
-  const model = new Dinov2Model(config, set, freeze, options.attention ?? 'auto');
-  try {
-    const report = model.loadStateDict(sd, { strict: false, source });
-    const missing = report.missing.filter((k) => k !== 'mask_token');
-    if (missing.length || report.unexpected.length || report.shapeMismatch.length) {
-      const first = report.shapeMismatch[0];
-      const what = [
-        missing.length ? `${missing.length} missing (e.g. '${missing[0]}')` : '',
-        report.unexpected.length ? `${report.unexpected.length} unexpected (e.g. '${report.unexpected[0]}')` : '',
-        first ? `'${first.key}' is [${first.checkpointShape.join(', ')}], expected [${first.modelShape.join(', ')}]` : '',
-      ].filter(Boolean);
-      throw new Dinov2Error('DINOV2_BAD_WEIGHTS', `${source}: tensors do not fit a ${config.modelName} ViT: ${what.join('; ')}`, {
-        exitCode: 2,
-        hint: report.format(),
-      });
+  // Variables are created straight from the checkpoint tensors; each entry is dropped once converted so the
+  // JavaScript copy can be collected while the next one is uploaded.
+  const wanted = new Set<string>();
+  const missing: string[] = [];
+  const mismatched: string[] = [];
+  const set = createVitParams(config, !freeze, (key, shape, perm) => {
+    wanted.add(key);
+    const t = sd[key];
+    if (!t) {
+      if (key !== 'mask_token') missing.push(key);
+      return undefined;
     }
-  } catch (err) {
+    delete sd[key];
+    const torchShape = perm ? perm.map((_, i) => shape[perm.indexOf(i)]!) : shape;
+    if (t.shape.length !== torchShape.length || t.shape.some((d, i) => d !== torchShape[i])) {
+      mismatched.push(`'${key}' is [${t.shape.join(', ')}], expected [${torchShape.join(', ')}]`);
+      return undefined;
+    }
+    return tf.tidy(() => {
+      const value = toTfTensor(t, 'float32', key);
+      return perm ? tf.transpose(value, [...perm]) : value;
+    });
+  });
+  const unexpected = Object.keys(sd).filter((k) => !wanted.has(k));
+  const model = new Dinov2Model(config, set, freeze);
+  if (missing.length || unexpected.length || mismatched.length) {
     model.dispose();
-    throw err;
+    const what = [
+      missing.length ? `${missing.length} missing (e.g. '${missing[0]}')` : '',
+      unexpected.length ? `${unexpected.length} unexpected (e.g. '${unexpected[0]}')` : '',
+      mismatched[0] ?? '',
+    ].filter(Boolean);
+    throw new Dinov2Error('DINOV2_BAD_WEIGHTS', `${source}: tensors do not fit a ${config.modelName} ViT: ${what.join('; ')}`, {
+      exitCode: 2,
+      hint: [
+        missing.length ? `missing: ${groupCheckpointKeys(missing).join(', ')}` : '',
+        unexpected.length ? `unexpected: ${groupCheckpointKeys(unexpected).join(', ')}` : '',
+        mismatched.length ? `different shapes: ${mismatched.join(', ')}` : '',
+      ].filter(Boolean).join('; '),
+    });
   }
   return model;
 }

@@ -4,7 +4,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointTensor, loadStateDict, type LoadReport, type LoadStateDictOptions, type StateDict } from '@wsovvis/tensor';
-import { disposeHeadWeights, splitHeadWeights, type AttentionStrategy, type HeadWeights } from './attention.js';
 import { block } from './block.js';
 import { Dinov2Error } from './errors.js';
 import { layerNorm } from './layers.js';
@@ -39,7 +38,6 @@ const MAX_POS_CACHE = 8;
 /** A loaded DINOv2 ViT. Create with `loadDinov2`. */
 export class Dinov2Model {
   private frozen: boolean;
-  private headCache: HeadWeights[] | undefined;
   private readonly posCache = new Map<string, tf.Tensor3D>();
 
   constructor(
@@ -47,8 +45,6 @@ export class Dinov2Model {
     readonly config: Dinov2Config,
     private readonly set: VitParamSet,
     frozen: boolean,
-    /** Attention computation; `auto` picks `per-head` on wasm for frozen weights, `batched` elsewhere. */
-    private readonly attentionChoice: AttentionStrategy | 'auto' = 'auto',
   ) {
     this.frozen = frozen;
   }
@@ -188,15 +184,8 @@ export class Dinov2Model {
   }
 
   private clearCaches(): void {
-    if (this.headCache) this.headCache.forEach(disposeHeadWeights);
-    this.headCache = undefined;
     for (const t of this.posCache.values()) t.dispose();
     this.posCache.clear();
-  }
-
-  private strategy(): AttentionStrategy {
-    if (this.attentionChoice !== 'auto') return this.attentionChoice;
-    return this.frozen && tf.getBackend() === 'wasm' ? 'per-head' : 'batched';
   }
 
   private finalNorm(x: tf.Tensor3D): tf.Tensor3D {
@@ -264,14 +253,9 @@ export class Dinov2Model {
         }
         const tokens = x.shape[1];
         let h = tf.reshape(x, [N * tokens, E]) as tf.Tensor2D;
-        const strategy = this.strategy();
-        if (strategy === 'per-head' && !this.headCache) {
-          this.headCache = p.blocks.map((b) => splitHeadWeights(b, cfg.numHeads));
-        }
         const collected = new Map<number, tf.Tensor2D>();
         p.blocks.forEach((bp, i) => {
-          const opts = { numImages: N, numHeads: cfg.numHeads, eps: cfg.layerNormEps, strategy };
-          const next = block(h, bp, this.headCache && strategy === 'per-head' ? { ...opts, heads: this.headCache[i]! } : opts);
+          const next = block(h, bp, { numImages: N, numHeads: cfg.numHeads, eps: cfg.layerNormEps });
           // free each block's input as soon as it is consumed (only collected outputs stay), unless a tape needs it
           if (i > 0 && !collected.has(i - 1) && this.frozen) h.dispose();
           h = next;
