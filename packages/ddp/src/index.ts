@@ -15,7 +15,8 @@ export { Mt19937, randperm, deriveRankSeed } from './random.js';
 
 // launcher side
 export { planLaunch, type LaunchPlan, type LaunchTopologyOptions, type PlannedWorker, type DeviceKind } from './launch.js';
-export { launch, DistributedJob, describeFailure, type LaunchOptions, type LaunchResult, type JobStatus, type WorkerInfo, type WorkerFailure } from './launcher/supervisor.js';
+export { launch, DistributedJob, type LaunchOptions, type LaunchResult, type JobStatus, type WorkerInfo } from './launcher/supervisor.js';
+export { describeFailure, orderFailures, type WorkerFailure } from './launcher/failures.js';
 export { detectGpus, parseCudaVisibleDevices, parseNvidiaSmiList } from './launcher/devices.js';
 export { prefixedConsoleSink, type OutputLine, type OutputSink } from './launcher/output.js';
 export { listProcesses, descendantsOf, type ProcessEntry } from './launcher/process-tree.js';

@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { DdpConfigError } from '../errors.js';
 import { type DeviceKind } from '../launch.js';
-import { describeFailure, launch } from './supervisor.js';
+import { describeFailure } from './failures.js';
+import { launch } from './supervisor.js';
 
 const USAGE = `usage: ddp-run [options] <script> [script args...]
 

@@ -12,12 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { DdpError } from '../errors.js';
 import { type LaunchPlan, type LaunchTopologyOptions, planLaunch, workerEnvironment } from '../launch.js';
 import { deriveRankSeed } from '../random.js';
-import type { FailureReport } from '../rendezvous/protocol.js';
 import { StoreClient } from '../rendezvous/store-client.js';
 import { RendezvousServer } from '../rendezvous/store-server.js';
 import type { WorkerErrorMessage } from '../worker.js';
 import { type OutputSink, captureLines, prefixedConsoleSink } from './output.js';
 import { descendantsOf, signalTree } from './process-tree.js';
+import { SECONDARY_CODES, type WorkerFailure, describeFailure, lostFailure, orderFailures, setupFailure } from './failures.js';
 
 /** Options of {@link launch}. */
 export interface LaunchOptions extends LaunchTopologyOptions {
@@ -43,8 +43,10 @@ export interface LaunchOptions extends LaunchTopologyOptions {
   readonly handleSignals?: boolean;
   /** How long nodes wait for node 0 and for each other, ms (default 300000). */
   readonly rendezvousTimeoutMs?: number;
-  /** Receives every message a worker sends with `sendToLauncher`. */
+  /** Receives every message a worker sends with `sendToLauncher`, in the order it sent them. */
   readonly onMessage?: (rank: number, message: unknown) => void;
+  /** Called once per worker when it has exited and its output has been delivered (after its last message). */
+  readonly onWorkerExit?: (rank: number, code: number | null, signal: string | null) => void;
 }
 
 /** Outcome of a job, as Sacred names run states. */
@@ -63,8 +65,7 @@ export interface WorkerInfo {
   readonly seed: number;
 }
 
-/** A worker failure: rank, what happened and, when the worker reported it, the error's stack. */
-export type WorkerFailure = FailureReport;
+export type { WorkerFailure } from './failures.js';
 
 /** What a job ended with. */
 export interface LaunchResult {
@@ -99,6 +100,7 @@ export class DistributedJob {
   private readonly failures: WorkerFailure[] = [];
   private readonly errorReports = new Map<number, WorkerErrorMessage>();
   private readonly outputs: Promise<void>[] = [];
+  private readonly exitCallbacks: Promise<void>[] = [];
   private status: JobStatus | undefined;
   private stopping = false;
   private killTimer: NodeJS.Timeout | undefined;
@@ -134,6 +136,12 @@ export class DistributedJob {
     if (!entry || !entry.worker.isConnected()) return false;
     entry.worker.send(message as never);
     return true;
+  }
+
+  /** Sends SIGKILL to every worker of this node (and their descendants) at once; the job ends as it was stopping. */
+  kill(): void {
+    if (!this.stopping) this.halt('INTERRUPTED', undefined, 'local');
+    this.killAll('SIGKILL');
   }
 
   /** Stops every worker of the job (all nodes): as an interruption by default, or as a failure. */
@@ -202,6 +210,7 @@ export class DistributedJob {
       else this.readyReject(new DdpError('DDP_STOPPED', 'the job was stopped before its workers started'));
       await this.waitUntil(() => this.liveWorkers() === 0);
       await settleWithin(Promise.all(this.outputs), 2000); // output pipes drain right after exit
+      await Promise.all(this.exitCallbacks);
       if (this.server && !this.stopping) await this.waitUntil(() => this.remoteFinished.size >= plan.nnodes - 1 || this.stopping);
       if (this.server && this.stopping) {
         // collect the other nodes' failures (their root cause may be the job's), within bounds
@@ -302,9 +311,19 @@ export class DistributedJob {
       const info: WorkerInfo = { rank: planned.rank, localRank: planned.localRank, nodeRank: plan.nodeRank, pid: worker.process.pid!, hostname: host, device: planned.device, seed: deriveRankSeed(seed, planned.rank) };
       infos.push(info);
       this.workers.set(planned.rank, { worker, info, descendants: [] });
-      if (sink) {
-        this.outputs.push(captureLines(worker.process.stdout!, planned.rank, 'stdout', sink));
-        this.outputs.push(captureLines(worker.process.stderr!, planned.rank, 'stderr', sink));
+      const streams = sink
+        ? [captureLines(worker.process.stdout!, planned.rank, 'stdout', sink), captureLines(worker.process.stderr!, planned.rank, 'stderr', sink)]
+        : [];
+      this.outputs.push(...streams);
+      const exited = new Promise<[number | null, string | null]>((r) => worker.once('exit', (code: number | null, signal: string | null) => r([code, signal])));
+      const onWorkerExit = this.options.onWorkerExit;
+      if (onWorkerExit) {
+        this.exitCallbacks.push(
+          exited.then(async ([code, signal]) => {
+            await settleWithin(Promise.all(streams), 2000); // the pipes drain right after exit
+            onWorkerExit(planned.rank, code, signal);
+          }),
+        );
       }
       worker.on('message', (message: unknown) => {
         if (isErrorReport(message)) this.errorReports.set(planned.rank, message);
@@ -336,6 +355,7 @@ export class DistributedJob {
       ...(report?.code ? { code: report.code } : {}),
     };
     if (this.stopping) this.record(failure); // most likely a consequence of the root cause; ordered at the end
+    else if (!report && (code === 130 || signal === 'SIGINT')) this.halt('INTERRUPTED', undefined, 'local'); // interrupted, not failed
     else this.stop('FAILED', failure);
   }
 
@@ -350,16 +370,6 @@ export class DistributedJob {
   }
 }
 
-/** Error codes that follow from another rank's failure rather than cause one. */
-const SECONDARY_CODES = new Set(['DDP_PEER_LOST', 'DDP_GROUP_BROKEN', 'DDP_STORE_LOST', 'DDP_CLOSED']);
-
-/** The root cause first (the earliest failure that is not secondary), then the rest by time. */
-export function orderFailures(failures: readonly WorkerFailure[]): WorkerFailure[] {
-  const byTime = [...failures].sort((a, b) => a.time - b.time);
-  const root = byTime.find((f) => !f.secondary) ?? byTime[0];
-  return root ? [root, ...byTime.filter((f) => f !== root)] : [];
-}
-
 /** Waits for `promise`, at most `ms` (without leaving a timer behind). */
 async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -371,16 +381,3 @@ function isErrorReport(message: unknown): message is WorkerErrorMessage {
   return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'ddp:error';
 }
 
-/** `rank 1 (pid 4242 on host, node 0) failed: Error: boom`. */
-export function describeFailure(f: WorkerFailure): string {
-  const who = f.rank >= 0 ? `rank ${f.rank} (pid ${f.pid} on ${f.hostname}, node ${f.nodeRank})` : `node ${f.nodeRank}`;
-  return `${who} failed: ${f.message}`;
-}
-
-function lostFailure(nodeRank: number, message: string): WorkerFailure {
-  return { rank: -1, nodeRank, pid: 0, hostname: '', exitCode: null, signal: null, message, time: Date.now(), secondary: false };
-}
-
-function setupFailure(plan: LaunchPlan, err: Error): WorkerFailure {
-  return { rank: -1, nodeRank: plan.nodeRank, pid: process.pid, hostname: hostname(), exitCode: null, signal: null, time: Date.now(), secondary: false, message: `${err.name}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}), ...(typeof (err as Error & { code?: unknown }).code === 'string' ? { code: (err as Error & { code: string }).code } : {}) };
-}
