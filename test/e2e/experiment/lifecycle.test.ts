@@ -30,14 +30,17 @@ describe('run lifecycle', () => {
     expect(readRunJson<Metrics>(join(dir, '1', 'metrics.json')).loss!.steps).toEqual([0, 1, 2]);
   });
 
-  it('stops on SIGINT and SIGTERM: main cleans up, status INTERRUPTED, exit 130, heartbeats were written while running', async () => {
-    const runs = ['SIGINT', 'SIGTERM'].map((sig) => {
-      const dir = join(tmp.dir, sig);
-      const marker = join(tmp.dir, `${sig}.marker`);
-      return { sig, dir, marker, p: startExp(['run', 'toolbox', 'with', 'slow', `marker=${marker}`, '-F', dir, '-b', '0.1'], opts) };
+  it('stops on SIGINT and SIGTERM (main here or in a worker): main cleans up, status INTERRUPTED, exit 130, heartbeats were written while running', async () => {
+    // The third run executes main in a worker process (-c fd): the primary relays the interrupt.
+    const runs = ['SIGINT', 'SIGTERM', 'SIGINT-fd'].map((name) => {
+      const sig = name.replace('-fd', '');
+      const dir = join(tmp.dir, name);
+      const marker = join(tmp.dir, `${name}.marker`);
+      const fd = name.endsWith('-fd') ? ['-c', 'fd'] : [];
+      return { sig, dir, marker, p: startExp(['run', 'toolbox', 'with', 'slow', `marker=${marker}`, '-F', dir, '-b', '0.1', ...fd], opts) };
     });
     await Promise.all(runs.map(async ({ sig, dir, marker, p }) => {
-      const beat = () => existsSync(join(dir, '1', 'run.json')) && readRunJson(join(dir, '1', 'run.json')).heartbeat !== null;
+      const beat = () => existsSync(join(dir, '1', 'metrics.json')) && 'loss' in readRunJson(join(dir, '1', 'metrics.json')) && readRunJson(join(dir, '1', 'run.json')).heartbeat !== null;
       await waitFor(beat, 60_000, `${sig} run heartbeat`);
       const live = readRunJson(join(dir, '1', 'run.json'));
       expect(live.status).toBe('RUNNING');

@@ -4,6 +4,9 @@ import type { StartMessage } from './child-launcher.js';
 import type { ControlMessage, WorkerEvent } from './distributed.js';
 import { runWorker } from './worker.js';
 
+// The primary died (kill -9, crash): stop main as on an interrupt instead of running on as an orphan.
+process.once('disconnect', () => process.emit('SIGTERM', 'SIGTERM'));
+
 process.once('message', (m: StartMessage) => {
   if (m?.kind !== 'start') return;
   const channel = {
@@ -12,6 +15,7 @@ process.once('message', (m: StartMessage) => {
   };
   void runWorker(m.spec, channel, { rank: m.rank, worldSize: m.worldSize }).then((outcome) => {
     process.exitCode = outcome === 'completed' ? 0 : outcome === 'interrupted' ? 130 : 1;
+    process.removeAllListeners('disconnect');
     if (process.connected) process.disconnect();
     // Work left behind by main (open handles) must not keep a finished worker alive.
     setTimeout(() => process.exit(), 2000).unref();
