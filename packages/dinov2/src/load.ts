@@ -2,8 +2,7 @@
  * `loadDinov2`: official DINOv2 weights (`dinov2_vit*14*_pretrain.pth`, training checkpoints, safetensors) into a
  * tfjs ViT whose architecture is read from the checkpoint.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { flattenStateDict, groupCheckpointKeys, readCheckpoint, toTfTensor, type CheckpointValue, type StateDict } from '@wsovvis/tensor';
+import { flattenStateDict, groupCheckpointKeys, permuteTensor, readCheckpoint, toTfTensor, type CheckpointValue, type StateDict } from '@wsovvis/tensor';
 import { checkModelName, inferDinov2Config, normalizeDinov2Keys } from './arch.js';
 import { Dinov2Error } from './errors.js';
 import { createVitParams } from './params.js';
@@ -58,10 +57,8 @@ export async function loadDinov2(options: LoadDinov2Options): Promise<Dinov2Mode
       mismatched.push(`'${key}' is [${t.shape.join(', ')}], expected [${torchShape.join(', ')}]`);
       return undefined;
     }
-    return tf.tidy(() => {
-      const value = toTfTensor(t, 'float32', key);
-      return perm ? tf.transpose(value, [...perm]) : value;
-    });
+    // layouts are converted in JavaScript: tf.transpose on the pure-JS cpu backend is several times slower
+    return toTfTensor(perm ? permuteTensor(t, perm) : t, 'float32', key);
   });
   const unexpected = Object.keys(sd).filter((k) => !wanted.has(k));
   const model = new Dinov2Model(config, set, freeze);

@@ -11,6 +11,7 @@ export {
   flattenStateDict,
   loadStateDict,
   toTfTensor,
+  permuteTensor,
   transposedSlot,
   groupCheckpointKeys,
   type StateDict,

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { TensorError } from '../errors.js';
+import { contiguousStrides, gatherStrided } from './dtype-codec.js';
 import { CheckpointTensor, isCheckpointTensor } from './tensor.js';
 import { isCheckpointDict, type CheckpointValue } from './tree.js';
 
@@ -68,6 +69,20 @@ export function toTfTensor(t: CheckpointTensor, dtype?: tf.DataType, name = 'ten
     return tf.tensor(out, shape, 'int32');
   }
   throw new TensorError('TENSOR_CHECKPOINT_VALUE', `${name}: cannot convert ${t.dtype} to ${target}`, { exitCode: 2 });
+}
+
+/**
+ * Transposes a checkpoint tensor in JavaScript (no tfjs backend involved): result dimension `i` is input dimension
+ * `perm[i]`, as `tf.transpose`. Useful to convert PyTorch layouts once at load time.
+ * @throws RangeError when `perm` is not a permutation of the tensor's axes.
+ */
+export function permuteTensor(t: CheckpointTensor, perm: readonly number[]): CheckpointTensor {
+  if (perm.length !== t.shape.length || [...perm].sort().some((p, i) => p !== i)) {
+    throw new RangeError(`permuteTensor: [${perm.join(', ')}] is not a permutation of ${t.shape.length} axes`);
+  }
+  const strides = contiguousStrides(t.shape);
+  const shape = perm.map((p) => t.shape[p]!);
+  return new CheckpointTensor(t.dtype, shape, gatherStrided(t.data, t.dtype, 0, shape, perm.map((p) => strides[p]!)));
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   flattenStateDict,
   groupCheckpointKeys,
   loadStateDict,
+  permuteTensor,
   readCheckpoint,
   toTfTensor,
   transposedSlot,
@@ -105,6 +106,20 @@ describe('toTfTensor', () => {
     expect(toTfTensor(ok).arraySync()).toEqual([-3, 2 ** 31 - 1]);
     const big = new CheckpointTensor('int64', [1], BigInt64Array.from([2n ** 40n]));
     expect(() => toTfTensor(big, undefined, 'ids')).toThrow(/ids: value 1099511627776 at index 0 does not fit in int32/);
+  });
+});
+
+describe('permuteTensor', () => {
+  it('transposes like tf.transpose, for any rank and dtype', () => {
+    const t = new CheckpointTensor('float32', [2, 3, 4, 5], Float32Array.from({ length: 120 }, (_, i) => i));
+    for (const perm of [[2, 3, 1, 0], [1, 0, 3, 2], [0, 1, 2, 3]]) {
+      const mine = permuteTensor(t, perm);
+      expect([...mine.shape]).toEqual(perm.map((p) => t.shape[p]));
+      expect([...mine.data]).toEqual([...(tf.transpose(tf.tensor(t.data, [...t.shape]), perm).dataSync() as Float32Array)]);
+    }
+    const ids = new CheckpointTensor('int64', [2, 2], BigInt64Array.from([1n, 2n, 3n, 2n ** 60n]));
+    expect([...permuteTensor(ids, [1, 0]).data]).toEqual([1n, 3n, 2n, 2n ** 60n]);
+    expect(() => permuteTensor(t, [0, 1, 1, 2])).toThrow('permuteTensor: [0, 1, 1, 2] is not a permutation of 4 axes');
   });
 });
 
