@@ -55,8 +55,8 @@ describe.each(BACKENDS)('msDeformAttnCore on $name', ({ init }) => {
   const locData = uniform(N * LQ * M * L * P * 2, 2, -0.3, 1.3);
   const weightData = uniform(N * LQ * M * L * P, 3, 0, 1);
 
-  it('matches grid_sample with zero padding, also for points partly or fully outside the maps', () => {
-    const out = msDeformAttnCore(tf.tensor(valueData, [N, S, M, D]), SHAPES, tf.tensor(locData, [N, LQ, M, L, P, 2]), tf.tensor(weightData, [N, LQ, M, L, P]));
+  it.each(['kernel', 'ops'] as const)('%s: matches grid_sample with zero padding, also for points partly or fully outside the maps', (implementation) => {
+    const out = msDeformAttnCore(tf.tensor(valueData, [N, S, M, D]), SHAPES, tf.tensor(locData, [N, LQ, M, L, P, 2]), tf.tensor(weightData, [N, LQ, M, L, P]), { implementation });
     expect(out.shape).toEqual([N, LQ, M * D]);
     expectClose(out, reference(valueData, locData, weightData), 1e-5, 'output');
   });
@@ -68,14 +68,26 @@ describe.each(BACKENDS)('msDeformAttnCore on $name', ({ init }) => {
     expectClose(fromTensor, fromArray, 0);
   });
 
-  it('has gradients for value, sampling locations and attention weights that match central differences', () => {
+  it('kernel: gradients for value, sampling locations and attention weights match central differences', () => {
     const value = tf.tensor(valueData, [N, S, M, D]);
     const loc = tf.tensor(uniform(N * LQ * M * L * P * 2, 4, 0.05, 0.95), [N, LQ, M, L, P, 2]);
     const weights = tf.tensor(weightData, [N, LQ, M, L, P]);
-    const results = checkGradients((v, l, w) => msDeformAttnCore(v!, SHAPES, l!, w!), [value, loc, weights], {
+    const results = checkGradients((v, l, w) => msDeformAttnCore(v!, SHAPES, l!, w!, { implementation: 'kernel' }), [value, loc, weights], {
       eps: 1e-3, atol: 2e-3, rtol: 1e-2, maxElements: 60, names: ['value', 'sampling_locations', 'attention_weights'],
     });
     expect(results.map((r) => r.name)).toEqual(['value', 'sampling_locations', 'attention_weights']);
+  });
+
+  it('ops: gradients equal the kernel gradients, points outside the maps included', () => {
+    const inputs = [tf.tensor(valueData, [N, S, M, D]), tf.tensor(locData, [N, LQ, M, L, P, 2]), tf.tensor(weightData, [N, LQ, M, L, P])];
+    const cotangent = tf.tensor(uniform(N * LQ * M * D, 5, -1, 1), [N, LQ, M * D]);
+    const grads = (implementation: 'kernel' | 'ops'): tf.Tensor[] =>
+      tf.grads((v: tf.Tensor, l: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(msDeformAttnCore(v, SHAPES, l, w, { implementation }), cotangent)))(inputs);
+    const [kernel, ops] = [grads('kernel'), grads('ops')];
+    expectClose(ops[0]!, kernel[0]!, 1e-5, 'grad value');
+    expectClose(ops[1]!, kernel[1]!, 1e-4, 'grad sampling locations');
+    expectClose(ops[2]!, kernel[2]!, 1e-5, 'grad attention weights');
+    expect(tf.sum(tf.abs(kernel[1]!)).dataSync()[0]).toBeGreaterThan(0);
   });
 });
 

@@ -53,7 +53,7 @@ describe('initEngine', () => {
   it('switches backends when asked for another one', async () => {
     const cpu = await initEngine({ backend: 'cpu', log: () => undefined });
     expect(cpu).toMatchObject({ backend: 'cpu', tfBackend: 'cpu' });
-    expect(cpu.extraKernels.sort()).toEqual(['MsDeformAttn', 'MsDeformAttnGrad', 'ResizeBilinearGrad']);
+    expect(cpu.extraKernels.sort()).toEqual(['MsDeformAttn', 'MsDeformAttnGrad', 'ResizeBilinearGrad', 'UnsortedSegmentSum']);
     expect(tf.getBackend()).toBe('cpu');
     await initEngine({ backend: 'wasm', log: () => undefined });
     expect(tf.getBackend()).toBe('wasm');

@@ -13,7 +13,7 @@ export const gatherNdGradConfig: tf.GradConfig = {
     const [params, indices] = saved as [tf.Tensor, tf.Tensor];
     return {
       params: () => tf.scatterND(indices, dy as tf.Tensor, params.shape),
-      indices: () => tf.zerosLike(indices),
+      indices: () => tf.zeros(indices.shape, 'float32'), // tfjs wants float32 gradients, also for int inputs
     };
   },
 };

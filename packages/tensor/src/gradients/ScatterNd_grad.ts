@@ -11,7 +11,7 @@ export const scatterNdGradConfig: tf.GradConfig = {
   gradFunc: (dy, saved) => {
     const [indices] = saved as [tf.Tensor];
     return {
-      indices: () => tf.zerosLike(indices),
+      indices: () => tf.zeros(indices.shape, 'float32'), // tfjs wants float32 gradients, also for int inputs
       updates: () => tf.gatherND(dy as tf.Tensor, indices),
     };
   },

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gatherNdGradConfig } from './GatherNd_grad.js';
+import { gatherV2GradConfig } from './GatherV2_grad.js';
 import { mirrorPadGradConfig } from './MirrorPad_grad.js';
 import { msDeformAttnGradConfig } from './MsDeformAttn_grad.js';
 import { nonDifferentiableGradConfigs } from './non-differentiable.js';
@@ -25,6 +26,8 @@ export const ADDED_GRADIENTS: readonly tf.GradConfig[] = [
 /** tfjs gradients replaced because they are wrong (MirrorPad drops the mirrored cotangents). */
 export const REPLACED_GRADIENTS: readonly tf.GradConfig[] = [mirrorPadGradConfig];
 
+const WRAPPED = new WeakSet<tf.GradConfig>();
+
 /**
  * Registers ours where tfjs has none and replaces the wrong ones (idempotent).
  * @returns the kernel names whose gradient in the registry is ours.
@@ -37,6 +40,15 @@ export function registerExtraGradients(): string[] {
   for (const config of REPLACED_GRADIENTS) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }
+  // Wrapped: tfjs's gradient with a fix around it (kept once; recognised by the marker set).
+  const gather = tf.getGradient(tf.GatherV2);
+  if (gather !== undefined && !WRAPPED.has(gather)) {
+    const wrapped = gatherV2GradConfig(gather);
+    WRAPPED.add(wrapped);
+    tf.registerGradient(wrapped);
+  }
   const all = [...ADDED_GRADIENTS, ...REPLACED_GRADIENTS];
-  return all.filter((g) => tf.getGradient(g.kernelName) === g).map((g) => g.kernelName);
+  const ours = all.filter((g) => tf.getGradient(g.kernelName) === g).map((g) => g.kernelName);
+  if (WRAPPED.has(tf.getGradient(tf.GatherV2)!)) ours.push(tf.GatherV2);
+  return ours;
 }

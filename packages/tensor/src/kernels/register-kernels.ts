@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { resizeBilinearGradCpuConfig } from './cpu/ResizeBilinearGrad.js';
+import { unsortedSegmentSumCpuConfig } from './cpu/UnsortedSegmentSum.js';
 import { msDeformAttnKernelConfigs } from './shared/MsDeformAttn.js';
 import { fastMatMul } from './wasm/BatchMatMul.js';
 import { fastConv2DBackpropInput } from './wasm/Conv2DBackpropInput.js';
@@ -23,8 +24,11 @@ export const ADDED_KERNELS: readonly tf.KernelConfig[] = [
   ...msDeformAttnKernelConfigs,
 ];
 
-/** tfjs kernels replaced because they are wrong (ResizeBilinearGrad ignores halfPixelCenters). */
-export const REPLACED_KERNELS: readonly tf.KernelConfig[] = [resizeBilinearGradCpuConfig, resizeBilinearGradWasmConfig];
+/**
+ * tfjs kernels replaced because they are wrong (ResizeBilinearGrad ignores halfPixelCenters) or unusably slow
+ * (cpu UnsortedSegmentSum: a tensor per segment).
+ */
+export const REPLACED_KERNELS: readonly tf.KernelConfig[] = [resizeBilinearGradCpuConfig, resizeBilinearGradWasmConfig, unsortedSegmentSumCpuConfig];
 
 /** tfjs kernels wrapped for speed, falling back to tfjs's own for what the wrapper does not cover. */
 export const WRAPPED_KERNELS: ReadonlyArray<{ kernelName: string; backendName: string; wrap: (original: tf.KernelConfig) => tf.KernelConfig }> = [
