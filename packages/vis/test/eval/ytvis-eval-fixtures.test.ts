@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateYtvis, IOU_THRESHOLDS, RECALL_THRESHOLDS, STAT_NAMES, type YtvisEvalResult } from '@wsovvis/vis/eval';
+import { evaluateYtvis, formatFixedPython, IOU_THRESHOLDS, pairwiseSum, RECALL_THRESHOLDS, STAT_NAMES, type YtvisEvalResult } from '@wsovvis/vis/eval';
 import { readYtvisDataset, readYtvisResults } from '@wsovvis/vis/ytvis';
 
 // Cases produced by the real pycocotools ytvoseval (see test/fixtures/ytvis_eval/README.md); tolerance 1e-9.
@@ -99,5 +99,15 @@ describe('evaluateYtvis against ytvoseval on the generated cases (scripts/fixtur
     const gt = await readYtvisDataset(join(dir, 'gt.json'));
     const results = await readYtvisResults(join(dir, 'results.json'));
     expect(() => evaluateYtvis(gt, results, { resultsFile: 'results.json' })).toThrow(/results\.json: \[\d+\]\.segmentations\[\d+\]\.size disagrees with video \d+; expected \[64, 80\]/);
+  });
+});
+
+describe('NumPy arithmetic of the summary', () => {
+  const vec = JSON.parse(readFileSync(join(root, 'numpy_vectors.json'), 'utf8')) as { means: { values: number[]; mean: number }[]; format3: [number, string][] };
+  it('np.mean (pairwise summation) bit for bit', () => {
+    for (const { values, mean } of vec.means) expect(pairwiseSum(values) / values.length, `n=${values.length}`).toBe(mean);
+  });
+  it("Python's '{:0.3f}' (ties to even)", () => {
+    for (const [x, s] of vec.format3) expect(formatFixedPython(x, 3), String(x)).toBe(s);
   });
 });
