@@ -46,6 +46,15 @@ export const SURVEY: readonly SurveyCase[] = [
   { name: 'batched matMul rank 4', inputs: () => [s([2, 2, 3, 4], 14), s([2, 2, 4, 2], 15)], fn: (a, b) => tf.matMul(a, b) },
   { name: 'fused matMul + bias + relu', inputs: () => [s([3, 4], 16), s([4, 5], 17), s([5], 18)], fn: (a, b, c) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation: 'relu' }) },
   { name: 'gather axis 1', inputs: () => [s([3, 4, 2], 19)], fn: (x) => tf.gather(x, i32([3, 0, 3]), 1) },
+  {
+    name: 'gather at indices computed from the input (floor, cast: bilinear sampling)',
+    inputs: () => [s([5, 2], 54), tf.tensor1d([0.3, 1.45, 3.7, 2.2])],
+    fn: (table, position) => {
+      const floor = tf.floor(position);
+      const rows = tf.gather(table, tf.cast(floor, 'int32'));
+      return tf.mul(rows, tf.expandDims(tf.sub(position, floor), 1));
+    },
+  },
   { name: 'gatherND with repeats', inputs: () => [s([3, 4], 20)], fn: (x) => tf.gatherND(x, i32([0, 1, 2, 3, 0, 1], [3, 2])) },
   { name: 'scatterND', inputs: () => [s([3, 2], 21)], fn: (u) => tf.scatterND(i32([2, 0, 3], [3, 1]), u, [4, 2]) },
   { name: 'unsortedSegmentSum', inputs: () => [s([5, 3], 22)], fn: (x) => tf.unsortedSegmentSum(x, i32([1, 0, 1, 2, 0]), 3) },
