@@ -19,7 +19,7 @@ beforeAll(async () => {
     ['no', ['with', 'quick', 'progress=true', '-c', 'no']],
     ['ddp', ['with', 'steps=4', 'interleave=true', '--nproc', '2']],
     ['plugin', ['with', 'steps=4', 'interleave=true', '--nproc', '2']],
-    ['ddpfail', ['with', 'steps=40', 'step_ms=50', 'fail_at=1', 'fail_rank=1', '--nproc', '2']],
+    ['ddpfail', ['with', 'steps=1000', 'step_ms=50', 'fail_at=1', 'fail_rank=1', '--nproc', '2']],
   ];
   // The fixture project names a launcher plugin (launcher.ts); FIXTURE_LAUNCHER=builtin makes it use the built-in one.
   const out = await Promise.all(jobs.map(([n, args]) => runExp(['run', 'toolbox', ...args, '-F', d(n)], { cwd: PROJECT, env: { FIXTURE_LAUNCHER: n === 'plugin' ? 'plugin' : 'builtin' } })));
@@ -83,6 +83,6 @@ describe('distributed runs (--nproc 2)', () => {
     expect(trace[0]).toBe('Worker rank 1 of 2 failed:\n');
     expect(trace[1]).toBe('RangeError: deliberate failure at step 1\n');
     const steps = (readRunJson(join(d('ddpfail'), '1', 'metrics.json')) as Record<string, { steps: number[] }>).loss!.steps;
-    expect(steps.length).toBeLessThan(40);
+    expect(steps.length).toBeLessThan(1000); // rank 0 was interrupted, not run to the end
   });
 });
