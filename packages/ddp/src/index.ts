@@ -8,7 +8,8 @@ export type { ReduceOp, TypedArray, Float32Adapter, GradientReducer } from './ty
 
 // worker side
 export { ENV, readWorkerEnv, isDistributedWorker, type WorkerEnv } from './env.js';
-export { initProcessGroup, destroyAllProcessGroups, ProcessGroup, DEFAULT_TIMEOUT_MS, DEFAULT_SEGMENT_BYTES, type ProcessGroupOptions, type ProcessGroupStats } from './process-group.js';
+export { ProcessGroup, type ProcessGroupStats } from './process-group.js';
+export { initProcessGroup, destroyAllProcessGroups, DEFAULT_TIMEOUT_MS, DEFAULT_SEGMENT_BYTES, type ProcessGroupOptions } from './init-process-group.js';
 export { sendToLauncher, onLauncherMessage, hasLauncherChannel, type WorkerErrorMessage } from './worker.js';
 export { DistributedSampler, TrainingSampler, inferenceShard, type DistributedSamplerOptions, type TrainingSamplerOptions } from './sampler.js';
 export { Mt19937, randperm, deriveRankSeed } from './random.js';

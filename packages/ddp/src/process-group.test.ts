@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkBounds } from './collectives/ring.js';
 import { inProcessGroup } from '../test/helpers/in-process.js';
+import { initProcessGroup } from './init-process-group.js';
 
 // Several ranks in one process, over real sockets and a real store: exercises the ring algorithms, framing and
 // transports quickly. The multi-process behaviour (launcher, failures) is covered in test/.
@@ -78,6 +79,25 @@ describe.each(['ipc', 'tcp'])('collectives over %s', (transport) => {
     } finally {
       await close();
     }
+  });
+});
+
+describe('a script started without the launcher', () => {
+  it('runs as a one-rank group: collectives are the identity, no store or socket needed', async () => {
+    const pg = await initProcessGroup({ env: {} });
+    expect([pg.rank, pg.worldSize, pg.description]).toEqual([0, 1, 'single process']);
+    const data = Float32Array.of(1, 2, 3);
+    expect(Array.from(await pg.allReduce(data, 'mean'))).toEqual([1, 2, 3]);
+    expect(await pg.allGatherObject({ a: 1 })).toEqual([{ a: 1 }]);
+    expect(Array.from(await pg.reduceScatter(data))).toEqual([1, 2, 3]);
+    await pg.barrier();
+    await pg.destroy();
+  });
+
+  it('rejects a malformed launcher environment naming the variable', async () => {
+    await expect(initProcessGroup({ env: { RANK: '2', WORLD_SIZE: '2', MASTER_PORT: '1234' } })).rejects.toThrow(
+      "RANK: is not a valid integer; expected an integer in [0, 1], got '2'",
+    );
   });
 });
 

@@ -4,114 +4,16 @@
  * order (the same order on every rank, as in PyTorch); each has a timeout that fails with the collective's name,
  * sequence number, training step and the ranks that had not arrived.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CollectiveTimeoutError, DdpConfigError, DdpError } from './errors.js';
-import { ENV, readInt, readWorkerEnv } from './env.js';
-import { StoreClient } from './rendezvous/store-client.js';
-import { RendezvousServer } from './rendezvous/store-server.js';
-import { TRANSPORTS, type TransportRegistry } from './transports/registry.js';
+import type { StoreClient } from './rendezvous/store-client.js';
 import type { CollectiveCall, Transport, TransportStats } from './transports/transport.js';
 import type { Float32Adapter, ReduceOp, TypedArray } from './types.js';
 import type { CollectiveName } from './collectives/kinds.js';
-
-/** Default collective timeout: 10 minutes (PyTorch's NCCL default). */
-export const DEFAULT_TIMEOUT_MS = 600_000;
-/** Default ring segment: 1 MiB frames (measured best on this machine's unix sockets, see BENCHMARKS.md). */
-export const DEFAULT_SEGMENT_BYTES = 1 << 20;
-
-/** Options of {@link initProcessGroup}; every topology field defaults to the worker environment. */
-export interface ProcessGroupOptions {
-  readonly rank?: number;
-  readonly worldSize?: number;
-  readonly nodeRank?: number;
-  readonly masterAddr?: string;
-  readonly masterPort?: number;
-  /** Registry name of the transport (default: WSOVVIS_DDP_TRANSPORT, else `auto`). */
-  readonly transport?: string;
-  /** Collective timeout in ms (default: WSOVVIS_DDP_TIMEOUT_MS, else 600000). */
-  readonly timeoutMs?: number;
-  /** How long to wait for the store and the peers at start-up, ms (default: the smaller of timeoutMs and 300000). */
-  readonly connectTimeoutMs?: number;
-  /** Ring frame size in bytes (default: WSOVVIS_DDP_SEGMENT_BYTES, else 1 MiB). */
-  readonly segmentBytes?: number;
-  /** Rank 0 hosts the rendezvous store itself (for workers started without the ddp launcher). */
-  readonly hostStore?: boolean;
-  /** Identifies this rank's node; ranks with the same id use unix sockets with `auto` (default: hostname/node rank). */
-  readonly hostId?: string;
-  /** Environment to read instead of process.env. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Transport registry to use instead of the global one. */
-  readonly registry?: TransportRegistry;
-}
 
 /** Counters of a process group. */
 export interface ProcessGroupStats extends TransportStats {
   /** Collectives run so far, by name. */
   readonly collectives: Readonly<Record<string, number>>;
-}
-
-const LIVE_GROUPS = new Set<ProcessGroup>();
-
-/**
- * Joins the process group described by the options and the worker environment: connects to the rendezvous store at
- * MASTER_ADDR:MASTER_PORT, then to the peers through the transport. Resolves once this rank is connected.
- * @throws DdpConfigError for a malformed environment or option; DdpError `DDP_STORE_UNREACHABLE`,
- *   `DDP_RENDEZVOUS_TIMEOUT` when the store or peers do not show up within connectTimeoutMs.
- */
-export async function initProcessGroup(options: ProcessGroupOptions = {}): Promise<ProcessGroup> {
-  const env = options.env ?? process.env;
-  const w = options.rank === undefined || options.worldSize === undefined ? readWorkerEnv(env) : undefined;
-  const worldSize = options.worldSize ?? w!.worldSize;
-  const rank = options.rank ?? w!.rank;
-  if (!Number.isInteger(worldSize) || worldSize < 1) throw new DdpConfigError('worldSize', 'is out of range', 'an integer >= 1', worldSize);
-  if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new DdpConfigError('rank', 'is out of range', `an integer in [0, ${worldSize - 1}]`, rank);
-  const nodeRank = options.nodeRank ?? w?.nodeRank ?? 0;
-  const masterAddr = options.masterAddr ?? w?.masterAddr ?? env[ENV.masterAddr] ?? '127.0.0.1';
-  const masterPort = options.masterPort ?? w?.masterPort ?? readInt(env, ENV.masterPort, 1, 65535);
-  const timeoutMs = options.timeoutMs ?? readInt(env, ENV.timeoutMs, 1, 2 ** 31 - 1, DEFAULT_TIMEOUT_MS);
-  const connectTimeoutMs = options.connectTimeoutMs ?? Math.min(timeoutMs, 300_000);
-  const segmentBytes = options.segmentBytes ?? readInt(env, ENV.segmentBytes, 4, 2 ** 30, DEFAULT_SEGMENT_BYTES);
-  if (segmentBytes % 4 !== 0) throw new DdpConfigError(ENV.segmentBytes, 'is not a multiple of 4', 'a multiple of 4 bytes', segmentBytes);
-  const transportName = options.transport ?? (env[ENV.transport] || 'auto');
-  const factory = (options.registry ?? TRANSPORTS).get(transportName);
-
-  let server: RendezvousServer | undefined;
-  if (options.hostStore && rank === 0) {
-    server = new RendezvousServer();
-    await server.start(masterAddr, masterPort);
-  }
-  const store = await StoreClient.connect(masterAddr, masterPort, { t: 'hello', role: 'worker', rank, nodeRank }, connectTimeoutMs);
-  const ownSocketDir = env[ENV.socketDir] ? undefined : mkdtempSync(join(tmpdir(), 'wsovvis-ddp-'));
-  try {
-    const transport = await factory({
-      rank,
-      worldSize,
-      hostId: options.hostId ?? env[ENV.hostId] ?? `${hostname()}/node${nodeRank}`,
-      advertiseHost: env[ENV.host] || store.localAddress,
-      socketDir: env[ENV.socketDir] ?? ownSocketDir!,
-      store,
-      segmentBytes,
-      connectTimeoutMs,
-    });
-    const group = new ProcessGroup(rank, worldSize, transport, store, timeoutMs, () => {
-      if (ownSocketDir) rmSync(ownSocketDir, { recursive: true, force: true });
-      return server?.close();
-    });
-    LIVE_GROUPS.add(group);
-    return group;
-  } catch (err) {
-    store.close();
-    if (ownSocketDir) rmSync(ownSocketDir, { recursive: true, force: true });
-    await server?.close();
-    throw err;
-  }
-}
-
-/** Destroys every process group of this process that is still open (the worker bootstrap calls it at exit). */
-export async function destroyAllProcessGroups(): Promise<void> {
-  await Promise.all([...LIVE_GROUPS].map((g) => g.destroy()));
 }
 
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'mean', 'max', 'min'];
@@ -122,7 +24,7 @@ function bytesOf(data: TypedArray): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** A joined process group; obtain one with {@link initProcessGroup}. */
+/** A joined process group; obtain one with `initProcessGroup` (init-process-group.ts). */
 export class ProcessGroup {
   private seq = 0;
   private step: number | undefined;
@@ -131,14 +33,14 @@ export class ProcessGroup {
   private destroyed = false;
   private readonly counts: Record<string, number> = {};
 
-  /** @internal use {@link initProcessGroup}. */
+  /** @internal use `initProcessGroup`. */
   constructor(
     /** This worker's global rank, in [0, worldSize). */
     readonly rank: number,
     /** Number of workers in the job. */
     readonly worldSize: number,
     private readonly transport: Transport,
-    private readonly store: StoreClient,
+    private readonly store: StoreClient | undefined,
     /** Collective timeout, ms. */
     readonly timeoutMs: number,
     private readonly onDestroy: () => Promise<void> | void,
@@ -251,10 +153,9 @@ export class ProcessGroup {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    LIVE_GROUPS.delete(this);
     await this.tail;
     await this.transport.close();
-    this.store.close();
+    this.store?.close();
     await this.onDestroy();
   }
 
@@ -271,7 +172,7 @@ export class ProcessGroup {
     const where = `${name} #${seq}${step === undefined ? '' : ` at step ${step}`}`;
     if (this.broken) throw new DdpError('DDP_GROUP_BROKEN', `${where}: the process group is unusable after an earlier failure (${this.broken.message})`, { cause: this.broken });
     this.counts[name] = (this.counts[name] ?? 0) + 1;
-    this.store.send({ t: 'enter', rank: this.rank, seq, name, ...(step === undefined ? {} : { step }) });
+    this.store?.send({ t: 'enter', rank: this.rank, seq, name, ...(step === undefined ? {} : { step }) });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => void this.timeoutError(name, seq, step).then(reject), this.timeoutMs);
@@ -292,6 +193,7 @@ export class ProcessGroup {
     let missing: number[] | undefined;
     let lastSeen = '';
     try {
+      if (!this.store) throw new Error('no store');
       const arrivals = await this.store.arrivals(Math.min(5000, this.timeoutMs));
       missing = [];
       const notes: string[] = [];

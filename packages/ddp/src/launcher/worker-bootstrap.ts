@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readWorkerEnv } from '../env.js';
-import { destroyAllProcessGroups } from '../process-group.js';
+import { destroyAllProcessGroups } from '../init-process-group.js';
 import type { WorkerErrorMessage } from '../worker.js';
 
 const [script, ...args] = process.argv.slice(2);

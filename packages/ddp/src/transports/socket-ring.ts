@@ -12,6 +12,7 @@ import { DdpConfigError, DdpError } from '../errors.js';
 import { COLLECTIVE_KINDS, nameFrame } from '../collectives/kinds.js';
 import { type Ring, chunkBounds, ringAllGather, ringBroadcast, ringBroadcastBlock, ringReduce } from '../collectives/ring.js';
 import { HEADER_BYTES, InboundLink, OutboundLink } from './link.js';
+import { LocalTransport } from './local.js';
 import type { CollectiveCall, Transport, TransportContext } from './transport.js';
 import type { ReduceOp } from '../types.js';
 
@@ -50,7 +51,7 @@ export async function createSocketRing(ctx: TransportContext, policy: RingPolicy
   const { rank, worldSize } = ctx;
   const next = (rank + 1) % worldSize;
   const prev = (rank - 1 + worldSize) % worldSize;
-  if (worldSize === 1) return new SocketRingTransport(policy.name, 'single rank', undefined, []);
+  if (worldSize === 1) return new LocalTransport(policy.name);
 
   const sockets: net.Socket[] = [];
   const servers: net.Server[] = [];
@@ -167,43 +168,36 @@ class SocketRingTransport implements Transport {
   constructor(
     readonly name: string,
     readonly description: string,
-    private readonly ring: Ring | undefined,
+    private readonly ring: Ring,
     private readonly sockets: net.Socket[],
-    private readonly cleanup: () => void = () => undefined,
+    private readonly cleanup: () => void,
   ) {}
 
-  private live(): Ring | undefined {
+  private live(): Ring {
     if (this.failure) throw this.failure;
     return this.ring;
   }
 
   async allReduce(data: Float32Array, op: ReduceOp, call: CollectiveCall): Promise<void> {
-    const ring = this.live();
-    if (ring) await ringReduce(ring, COLLECTIVE_KINDS.allReduce, call.seq, data, op, true);
+    await ringReduce(this.live(), COLLECTIVE_KINDS.allReduce, call.seq, data, op, true);
   }
 
   async reduceScatter(data: Float32Array, op: ReduceOp, call: CollectiveCall): Promise<Float32Array> {
-    const ring = this.live();
-    if (!ring) return data;
-    await ringReduce(ring, COLLECTIVE_KINDS.reduceScatter, call.seq, data, op, false);
-    const bounds = chunkBounds(data.length, ring.worldSize);
-    return data.subarray(bounds[ring.rank], bounds[ring.rank + 1]);
+    await ringReduce(this.live(), COLLECTIVE_KINDS.reduceScatter, call.seq, data, op, false);
+    const bounds = chunkBounds(data.length, this.ring.worldSize);
+    return data.subarray(bounds[this.ring.rank], bounds[this.ring.rank + 1]);
   }
 
   async allGather(block: Uint8Array, call: CollectiveCall, kind: number = COLLECTIVE_KINDS.allGather): Promise<Uint8Array[]> {
-    const ring = this.live();
-    return ring ? ringAllGather(ring, kind, call.seq, block) : [block];
+    return ringAllGather(this.live(), kind, call.seq, block);
   }
 
   async broadcast(data: Uint8Array, root: number, call: CollectiveCall): Promise<void> {
-    const ring = this.live();
-    if (ring) await ringBroadcast(ring, COLLECTIVE_KINDS.broadcast, call.seq, data, root);
+    return ringBroadcast(this.live(), COLLECTIVE_KINDS.broadcast, call.seq, data, root);
   }
 
   async broadcastBlock(block: Uint8Array | undefined, root: number, call: CollectiveCall): Promise<Uint8Array> {
-    const ring = this.live();
-    if (!ring) return block!;
-    return ringBroadcastBlock(ring, COLLECTIVE_KINDS.broadcastObject, call.seq, block, root);
+    return ringBroadcastBlock(this.live(), COLLECTIVE_KINDS.broadcastObject, call.seq, block, root);
   }
 
   async barrier(call: CollectiveCall): Promise<void> {
@@ -211,14 +205,14 @@ class SocketRingTransport implements Transport {
   }
 
   stats(): { bytesSent: number; bytesReceived: number } {
-    return { bytesSent: this.ring?.next.bytesSent ?? 0, bytesReceived: this.ring?.prev.bytesReceived ?? 0 };
+    return { bytesSent: this.ring.next.bytesSent, bytesReceived: this.ring.prev.bytesReceived };
   }
 
   abort(error: Error): void {
     if (this.failure) return;
     this.failure = error;
-    this.ring?.prev.fail(error);
-    this.ring?.next.fail(error);
+    this.ring.prev.fail(error);
+    this.ring.next.fail(error);
   }
 
   async close(): Promise<void> {

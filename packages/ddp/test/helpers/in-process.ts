@@ -1,6 +1,7 @@
 // Several ranks of one process group inside the test process, over real sockets and a real rendezvous store.
 import { RendezvousServer } from '../../src/rendezvous/store-server.js';
-import { type ProcessGroup, type ProcessGroupOptions, initProcessGroup } from '../../src/process-group.js';
+import type { ProcessGroup } from '../../src/process-group.js';
+import { type ProcessGroupOptions, initProcessGroup } from '../../src/init-process-group.js';
 
 export interface InProcessGroup {
   readonly groups: ProcessGroup[];

@@ -1,0 +1,109 @@
+// Worker of the ddp bench (started by ddp.bench.ts through the launcher). argv: <task> [args...]
+//   allreduce <MB,MB,...> <reps>   time all-reduces (sum) of Float32Arrays of each size
+//   oneway <MB> <reps>             time broadcasts from rank 0 (one link, one direction: the raw transport speed)
+//   train <steps> <batch>          time compute-bound MLP steps with bucketed gradient averaging
+// Times go to the launcher with sendToLauncher: the max over ranks of each repetition, in ms.
+import { GradientSync, Mt19937, initProcessGroup, sendToLauncher } from '../src/index.js';
+
+const MB = 1 << 20;
+
+async function timeReps(pg: Awaited<ReturnType<typeof initProcessGroup>>, reps: number, body: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    await pg.barrier();
+    const t0 = performance.now();
+    await body();
+    times.push(performance.now() - t0);
+  }
+  const all = await pg.allGatherObject(times);
+  return times.map((_, i) => Math.max(...all.map((t) => t[i]!)));
+}
+
+// A 3-layer tanh MLP on float32 with a hand-written backward pass: ~0.4M parameters, compute-bound in JS.
+function mlp(seed: number) {
+  const dims = [256, 768, 256, 1];
+  const rng = new Mt19937(seed);
+  const weights = dims.slice(1).map((out, l) => Float32Array.from({ length: out * dims[l]! }, () => (rng.nextUint32() / 2 ** 32 - 0.5) / Math.sqrt(dims[l]!)));
+  const grads = weights.map((w) => new Float32Array(w.length));
+  const acts = dims.map((d) => new Float64Array(d));
+  const deltas = dims.map((d) => new Float64Array(d));
+  const sample = (x: Float32Array, y: number): void => {
+    for (let i = 0; i < dims[0]!; i++) acts[0]![i] = x[i]!;
+    for (let l = 0; l < weights.length; l++) {
+      const w = weights[l]!;
+      const inp = acts[l]!;
+      const out = acts[l + 1]!;
+      const n = dims[l]!;
+      for (let o = 0; o < out.length; o++) {
+        let z = 0;
+        for (let i = 0; i < n; i++) z += w[o * n + i]! * inp[i]!;
+        out[o] = l + 1 < weights.length ? Math.tanh(z) : z;
+      }
+    }
+    deltas[weights.length]![0] = acts[weights.length]![0]! - y;
+    for (let l = weights.length - 1; l >= 0; l--) {
+      const w = weights[l]!;
+      const g = grads[l]!;
+      const n = dims[l]!;
+      const dOut = deltas[l + 1]!;
+      const inp = acts[l]!;
+      const dIn = deltas[l]!;
+      dIn.fill(0);
+      for (let o = 0; o < dOut.length; o++) {
+        const d = dOut[o]!;
+        for (let i = 0; i < n; i++) {
+          g[o * n + i] += d * inp[i]!;
+          dIn[i] += d * w[o * n + i]!;
+        }
+      }
+      if (l > 0) for (let i = 0; i < n; i++) dIn[i] *= 1 - inp[i]! * inp[i]!;
+    }
+  };
+  return { weights, grads, sample, inputDim: dims[0]! };
+}
+
+export default async function main(): Promise<void> {
+  const [task, a, b] = process.argv.slice(2);
+  const pg = await initProcessGroup();
+  if (task === 'allreduce') {
+    const out: Record<string, number[]> = {};
+    for (const mb of a!.split(',').map(Number)) {
+      const data = new Float32Array((mb * MB) / 4).fill(pg.rank + 1);
+      await pg.allReduce(data); // warm-up: page faults, JIT
+      out[mb] = await timeReps(pg, Number(b), () => pg.allReduce(data));
+      // k sums of identical values: N^(k-1) * N(N+1)/2 everywhere (exact in float32 for these k)
+      const n = pg.worldSize;
+      const expected = n ** Number(b) * ((n * (n + 1)) / 2);
+      if (data[0] !== expected || data[data.length - 1] !== expected) throw new Error(`all-reduce ${mb} MB: got ${data[0]}, expected ${expected}`);
+    }
+    if (pg.isMain) await sendToLauncher({ task, times: out, transport: pg.description });
+  } else if (task === 'oneway') {
+    const data = new Uint8Array(Number(a) * MB).fill(pg.rank);
+    await pg.broadcast(data, 0);
+    const times = await timeReps(pg, Number(b), () => pg.broadcast(data, 0));
+    if (pg.isMain) await sendToLauncher({ task, times, transport: pg.description });
+  } else if (task === 'train') {
+    const steps = Number(a);
+    const batch = Number(b);
+    const model = mlp(7);
+    const sync = new GradientSync(pg);
+    await sync.broadcastParameters(model.weights);
+    const data = new Mt19937(100 + pg.rank);
+    const xs = Float32Array.from({ length: batch * model.inputDim }, () => data.nextUint32() / 2 ** 32 - 0.5);
+    const step = async (): Promise<void> => {
+      for (const g of model.grads) g.fill(0);
+      for (let s = 0; s < batch; s++) model.sample(xs.subarray(s * model.inputDim, (s + 1) * model.inputDim), 0.5);
+      await sync.reduce(model.grads);
+      for (let l = 0; l < model.weights.length; l++) {
+        const w = model.weights[l]!;
+        const g = model.grads[l]!;
+        for (let i = 0; i < w.length; i++) w[i] -= (0.01 * g[i]!) / batch;
+      }
+    };
+    await step(); // warm-up
+    const times = await timeReps(pg, steps, step);
+    const params = model.weights.reduce((n, w) => n + w.length, 0);
+    if (pg.isMain) await sendToLauncher({ task, times, params });
+  }
+  await pg.destroy();
+}
