@@ -39,7 +39,12 @@ export function openFileSource(path: string): ByteSource {
       cause: err,
     });
   }
-  const size = fstatSync(fd).size;
+  const stat = fstatSync(fd);
+  if (!stat.isFile()) {
+    closeSync(fd);
+    throw new TensorError('TENSOR_CHECKPOINT_NOT_FOUND', `${path}: not a regular file; expected a checkpoint file`, { exitCode: 2 });
+  }
+  const size = stat.size;
   let open = true;
   const src: ByteSource = {
     name: path,

@@ -73,6 +73,7 @@ describe('damaged checkpoints give a clear TensorError, never a crash or hang', 
     expect(() => readCheckpoint(join(dir, 'notes.pth'))).toThrow(/notes\.pth: not a PyTorch \(\.pth\), safetensors or pickle checkpoint; first bytes 68 65 6c/);
     expect(() => readCheckpoint(join(dir, 'nope.pth'))).toThrow(/nope\.pth: cannot open checkpoint \(ENOENT\)/);
     expect(() => readCheckpoint(join(dir, 'old.pth'))).toThrow(/old\.pth: the tar-based torch format/);
+    expect(() => readCheckpoint(dir)).toThrow(`${dir}: not a regular file; expected a checkpoint file`);
   });
 
   it('reports a CRC mismatch in a storage record by name', () => {
