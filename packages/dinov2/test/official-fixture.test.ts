@@ -38,6 +38,18 @@ describe.each(BACKENDS)('official DINOv2 fixture on $name', ({ name, init }) => 
       tf.dispose([images, f.clsToken, f.patchTokens, f.prenorm]);
     });
 
+    it(`${c.model} ${c.input}: a batch of images gives each image's own result`, () => {
+      const one = readNchwAsNhwc(join(OFFICIAL, input.file), input.shape);
+      const other = tf.reverse(one, 2); // mirrored: different tokens, same size
+      const batch = tf.concat([one, other]) as tf.Tensor4D;
+      const f = model.forwardFeatures(batch);
+      const alone = model.forwardFeatures(other);
+      expect(f.patchTokens.shape[0]).toBe(2);
+      expectClose(tf.slice(f.clsToken, [0, 0], [1, -1]), expected('x_norm_clstoken'), TOL, 'batch[0] cls');
+      expectClose(tf.slice(f.patchTokens, [1, 0, 0], [1, -1, -1]), alone.patchTokens, 1e-5, 'batch[1] patches');
+      tf.dispose([one, other, batch, ...Object.values(f), ...Object.values(alone)]);
+    });
+
     it(`${c.model} ${c.input}: interpolated positional embedding matches to ${TOL}`, () => {
       const [, , H, W] = input.shape;
       const pos = model.interpolatePosEncoding(H / 14, W / 14);
