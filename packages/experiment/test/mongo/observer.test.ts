@@ -172,6 +172,22 @@ describe('MongoObserver run ids', () => {
   });
 });
 
+describe('MongoObserver queued runs (-q)', () => {
+  it('records a QUEUED run as Sacred does: no format or times, meta.queue_time as a BSON date', async () => {
+    const env = await freshDb('queued');
+    const dir = tempDir('queued');
+    const obs = new MongoObserver({ target: env.target, journalDir: join(dir, 'j') });
+    const { startTime: _s, resume: _r, ...ev } = startedEvent(dir);
+    expect(await obs.queued({ ...ev, queueTime: nowIso() })).toBe(1);
+    await obs.close();
+    const run = await readRun(env, 1);
+    expect(Object.keys(run).filter((k) => !k.startsWith('exp_'))).toEqual(['_id', 'experiment', 'command', 'host', 'config', 'meta', 'status']);
+    expect(run.status).toBe('QUEUED');
+    expect(run.meta.queue_time).toBeInstanceOf(Date);
+    await env.drop();
+  });
+});
+
 describe('MongoObserver and the 16 MB document limit', () => {
   it('records a run whose config and output exceed 16 MB: output tail kept, large config values in GridFS, noted', async () => {
     const env = await freshDb('big');
