@@ -12,6 +12,7 @@ import type { SenderTiming } from '../../src/observers/mongo-sender.js';
 import { syncJournals } from '../../src/observers/mongo-sync.js';
 import { parseMongoTarget } from '../../src/observers/mongo-url.js';
 import { nowIso, startedEvent, tempDir } from './helpers.js';
+import { ROOT, startExp } from '../../../../test/utils/exp.js';
 
 const FAST: SenderTiming = { initialBackoffMs: 100, maxBackoffMs: 400, serverSelectionTimeoutMs: 1000 };
 
@@ -165,5 +166,39 @@ describe('MongoObserver when the database goes away', () => {
     expect(outcome!.sent).toBe(11); // all 11 records went through the database again
     await expectComplete('replay', 4, ['a.txt']);
   });
-});
 
+  it('through the CLI: `exp run -m` survives the server stopping mid-run; every point lands once after it restarts', async () => {
+    const dir = tempDir('cli-outage');
+    const url = `${server.url}cli_outage`;
+    const run = startExp(['run', 'toolbox', 'with', 'steps=40', 'step_ms=100', '-m', url, '-F', join(dir, 'runs'), '-b', '0.3', '-c', 'sys'], {
+      cwd: join(ROOT, 'test/e2e/fixtures/exp-project'),
+    });
+    const runs = client.db('cli_outage').collection('runs');
+    const deadline = Date.now() + 60_000;
+    while (!(await runs.findOne({ _id: 1 as never, heartbeat: { $ne: null } }).catch(() => null))) {
+      if (Date.now() > deadline) throw new Error(`no heartbeat landed: ${run.stderr()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await server.stop(); // mid-run: the run keeps stepping, events go to the journal
+    await new Promise((r) => setTimeout(r, 2000));
+    await server.restart();
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toMatch(/unreachable/);
+    const doc = (await runs.findOne({ _id: 1 as never }))!;
+    expect(doc.status).toBe('COMPLETED');
+    expect(doc.result.final_step).toBe(40);
+    for (const name of ['loss', 'lr']) {
+      const m = await client.db('cli_outage').collection('metrics').find({ run_id: 1, name }).toArray();
+      expect(m).toHaveLength(1);
+      expect(m[0]!.steps).toEqual(Array.from({ length: 40 }, (_, i) => i)); // each point exactly once, in order
+    }
+    const fromFiles = JSON.parse(readFileSync(join(dir, 'runs', '1', 'metrics.json'), 'utf8'));
+    const loss = (await client.db('cli_outage').collection('metrics').findOne({ run_id: 1, name: 'loss' }))!;
+    expect(loss.values).toEqual(fromFiles.loss.values);
+    expect(doc.captured_out).toBe(readFileSync(join(dir, 'runs', '1', 'cout.txt'), 'utf8'));
+    expect(doc.artifacts.map((a: { name: string }) => a.name)).toEqual(['weights.txt', 'copy/of-weights.txt']);
+    expect(await client.db('cli_outage').collection('fs.files').countDocuments({ filename: /^artifact:\/\/runs\/1\// })).toBe(2);
+    expect(existsSync(join(dir, 'runs', '_mongo_journal'))).toBe(false);
+  });
+});
