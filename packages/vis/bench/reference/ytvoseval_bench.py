@@ -37,4 +37,4 @@ with contextlib.redirect_stdout(io.StringIO()):
     e.summarize()
     t['summarize'] = time.perf_counter() - s
 t['total'] = sum(t.values())
-print(json.dumps({'seconds': t, 'stats': [float(v) for v in e.stats], 'reference': origin}))
+print(json.dumps({'seconds': t, 'cpu_seconds': time.process_time(), 'stats': [float(v) for v in e.stats], 'reference': origin}))

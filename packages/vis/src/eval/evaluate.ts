@@ -9,6 +9,7 @@ import { FrameStore, type SizeMismatchPolicy, type StoredTrack } from './frame-s
 import { matchGroup, type MatchResult } from './match.js';
 import { AREA_RANGES, MAX_DETS, STAT_DEFS, STAT_NAMES, type YtvisStats } from './params.js';
 import { summarizeStat, summarizeStats, summaryLines } from './summarize.js';
+import { ResultStore, TrackTable } from './track-table.js';
 import { iouMatrix } from './video-iou.js';
 
 /** Options of {@link evaluateYtvis}. */
@@ -95,11 +96,12 @@ function groupTracks(tracks: Track[], useCats: boolean): Map<number, Track[]> {
  * from the video (unless `sizeMismatch: 'reference'`) and malformed RLE raise errors instead of wrong numbers or
  * crashes. Results with a category that the GT lacks are dropped (as ytvoseval does) and counted in `warnings`.
  * @param gt validated GT (see `readYtvisDataset`); must have annotations
- * @param results validated results list (see `readYtvisResults`)
+ * @param results results list (validated here), or a {@link ResultStore} (see `readResultStore`, the compact form for
+ *   big files)
  * @throws VisError (exitCode 2): `VIS_GT_NO_ANNOTATIONS`, `VIS_RESULTS_UNKNOWN_VIDEO`, `VIS_GT_INVALID`,
  *   `VIS_SIZE_MISMATCH`, `VIS_RLE_INVALID`, `VIS_SEGMENTATION_INVALID`
  */
-export function evaluateYtvis(gt: YtvisDataset, results: readonly YtvisResult[], options: EvaluateOptions = {}): YtvisEvalResult {
+export function evaluateYtvis(gt: YtvisDataset, results: readonly YtvisResult[] | ResultStore, options: EvaluateOptions = {}): YtvisEvalResult {
   const useCats = options.useCats ?? true;
   const policy = options.sizeMismatch ?? 'error';
   const gtFile = options.gtFile ?? 'gt';
@@ -123,20 +125,26 @@ export function evaluateYtvis(gt: YtvisDataset, results: readonly YtvisResult[],
     gtByVideo[v]!.push({ fileIndex: i, cat: c });
     numGtPerCat[c]!++;
   });
+  const gtTable = new TrackTable();
+  anns.forEach((a, i) => {
+    const video = videos[vidIndex.get(a.video_id) ?? -1];
+    gtTable.addTrack(a.segmentations, video ? [video.height, video.width] : [0, 0], gtFile, `annotations[${i}]`);
+  });
+  const rs = results instanceof ResultStore ? results : ResultStore.fromResults(results, resFile);
   const dtByVideo: Track[][] = videos.map(() => []);
   let unknownCat = 0;
   let frameCountMismatch = 0;
-  results.forEach((r, i) => {
-    const v = vidIndex.get(r.video_id);
+  for (let i = 0; i < rs.numTracks; i++) {
+    const v = vidIndex.get(rs.videoId[i]!);
     if (v === undefined) {
-      throw new VisError('VIS_RESULTS_UNKNOWN_VIDEO', `${resFile}: [${i}].video_id is not a video of ${gtFile}; expected one of its ${videos.length} video ids, got ${r.video_id}`, { exitCode: 2, hint: 'results and GT must come from the same split (ytvoseval asserts "Results do not correspond to current coco set")' });
+      throw new VisError('VIS_RESULTS_UNKNOWN_VIDEO', `${resFile}: [${i}].video_id is not a video of ${gtFile}; expected one of its ${videos.length} video ids, got ${rs.videoId[i]}`, { exitCode: 2, hint: 'results and GT must come from the same split (ytvoseval asserts "Results do not correspond to current coco set")' });
     }
-    const c = catIndex.get(r.category_id);
+    const c = catIndex.get(rs.categoryId[i]!);
     if (c === undefined) unknownCat++;
     const len = videos[v]!.length;
-    if (typeof len === 'number' && r.segmentations.length !== len) frameCountMismatch++;
+    if (typeof len === 'number' && rs.length(i) !== len) frameCountMismatch++;
     dtByVideo[v]!.push({ fileIndex: i, cat: c ?? -1 });
-  });
+  }
 
   const entries: MatchResult[][][] = Array.from({ length: K }, () => AREA_RANGES.map(() => []));
   const ious = options.keepIous ? new Map<string, number[][]>() : undefined;
@@ -147,10 +155,10 @@ export function evaluateYtvis(gt: YtvisDataset, results: readonly YtvisResult[],
     store.reset();
     for (const t of gtByVideo[v]!) {
       const a = anns[t.fileIndex]!;
-      t.stored = store.addTrack(a.segmentations, video, `${gtFile}: annotations[${t.fileIndex}]`, policy, a.areas!);
+      t.stored = store.addTrack(gtTable, t.fileIndex, video, `${gtFile}: annotations[${t.fileIndex}]`, policy, a.areas!);
     }
     for (const t of dtByVideo[v]!) {
-      t.stored = store.addTrack(results[t.fileIndex]!.segmentations, video, `${resFile}: [${t.fileIndex}]`, policy);
+      t.stored = store.addTrack(rs, t.fileIndex, video, `${resFile}: [${t.fileIndex}]`, policy);
     }
     const gGroups = groupTracks(gtByVideo[v]!, useCats);
     const dGroups = groupTracks(dtByVideo[v]!, useCats);
@@ -158,7 +166,7 @@ export function evaluateYtvis(gt: YtvisDataset, results: readonly YtvisResult[],
     for (const k of keys) {
       const g = gGroups.get(k) ?? [];
       const d = [...(dGroups.get(k) ?? [])]
-        .sort((x, y) => results[y.fileIndex]!.score - results[x.fileIndex]!.score)
+        .sort((x, y) => rs.score[y.fileIndex]! - rs.score[x.fileIndex]!)
         .slice(0, maxDet);
       const D = d.length;
       const G = g.length;
@@ -169,7 +177,7 @@ export function evaluateYtvis(gt: YtvisDataset, results: readonly YtvisResult[],
       const input = {
         ious: m,
         dtIds: Float64Array.from(d, (t) => t.fileIndex + 1),
-        dtScores: Float64Array.from(d, (t) => results[t.fileIndex]!.score),
+        dtScores: Float64Array.from(d, (t) => rs.score[t.fileIndex]!),
         dtAreas: Float64Array.from(d, (t) => t.stored!.avgArea),
         gtIds: Float64Array.from(g, (t) => anns[t.fileIndex]!.id),
         gtCrowd: Uint8Array.from(g, (t) => (anns[t.fileIndex]!.iscrowd ? 1 : 0)),
@@ -203,7 +211,7 @@ export function evaluateYtvis(gt: YtvisDataset, results: readonly YtvisResult[],
     };
   }
   const warnings: string[] = [];
-  if (unknownCat) warnings.push(`${unknownCat} of ${results.length} results have a category_id that ${gtFile} does not define; they are ignored (as ytvoseval does${useCats ? '' : ', even class-agnostic'})`);
+  if (unknownCat) warnings.push(`${unknownCat} of ${rs.numTracks} results have a category_id that ${gtFile} does not define; they are ignored (as ytvoseval does${useCats ? '' : ', even class-agnostic'})`);
   if (frameCountMismatch) warnings.push(`${frameCountMismatch} results have a different number of frames than their video; frames past the shorter list are ignored (ytvoseval zips the lists)`);
   let resultsUsed = 0;
   for (const list of dtByVideo) for (const t of list) if (t.cat >= 0) resultsUsed++;
@@ -219,7 +227,7 @@ export function evaluateYtvis(gt: YtvisDataset, results: readonly YtvisResult[],
     summary: summaryLines(stats),
     warnings,
     ...(ious ? { ious } : {}),
-    counts: { videos: videos.length, gtTracks: anns.length, results: results.length, resultsUsed },
+    counts: { videos: videos.length, gtTracks: anns.length, results: rs.numTracks, resultsUsed },
   };
 }
 

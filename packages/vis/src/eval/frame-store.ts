@@ -5,8 +5,8 @@
  */
 import { VisError } from '../errors.js';
 import { countsFromString } from '../rle/codec.js';
-import { toCompressedRle } from '../rle/from-objects.js';
 import { pairwiseSum } from './params.js';
+import { FRAME_ABSENT, FRAME_BYTES, type TrackTable } from './track-table.js';
 
 /** How a frame whose RLE size differs from its video is treated. */
 export type SizeMismatchPolicy = 'error' | 'reference';
@@ -61,12 +61,13 @@ export class FrameStore {
   }
 
   /**
-   * Decode one track's frames. `where` names the track in errors (e.g. `results.json: [12]`).
+   * Decode the frames of track `t` of `table`. `where` names the track in errors (e.g. `results.json: [12]`).
    * @param jsonAreas GT `areas` for the track-area mean; omit for detections (their frame areas are used)
-   * @throws VisError `VIS_RLE_INVALID` / `VIS_SIZE_MISMATCH` / `VIS_SEGMENTATION_INVALID` (exitCode 2)
+   * @throws VisError `VIS_RLE_INVALID` / `VIS_SIZE_MISMATCH` (exitCode 2)
    */
-  addTrack(segs: readonly unknown[], video: { height: number; width: number; id: number }, where: string, policy: SizeMismatchPolicy, jsonAreas?: readonly (number | null)[]): StoredTrack {
-    const length = segs.length;
+  addTrack(table: TrackTable, t: number, video: { height: number; width: number; id: number }, where: string, policy: SizeMismatchPolicy, jsonAreas?: readonly (number | null)[]): StoredTrack {
+    const first = table.frame0[t]!;
+    const length = table.frame0[t + 1]! - first;
     this.reserveFrames(length);
     const base = this.nFrames;
     const cum = new Float64Array(length + 1);
@@ -75,16 +76,14 @@ export class FrameStore {
     if (this.areaScratch.length < length) this.areaScratch = new Float64Array(length * 2);
     for (let f = 0; f < length; f++) {
       const slot = base + f;
-      let seg = segs[f] as { size?: unknown; counts?: unknown } | null;
-      // ytvoseval's truthiness: null, [], 0, false and '' are absent; any RLE object is present
-      if (!seg || (Array.isArray(seg) && seg.length === 0)) {
+      const frame = first + f;
+      const kind = table.kind[frame]!;
+      if (kind === FRAME_ABSENT) {
         this.present[slot] = 0; this.area[slot] = 0; this.odd[slot] = 0; this.runLo[slot] = this.runHi[slot] = this.nRuns;
         cum[f + 1] = cum[f]!;
         continue;
       }
-      if (Array.isArray(seg)) seg = toCompressedRle(seg, video.height, video.width, `${where}.segmentations[${f}]`);
-      const size = seg.size as [number, number];
-      const h = size[0], w = size[1];
+      const h = table.height[frame]!, w = table.width[frame]!;
       if (h !== video.height || w !== video.width) {
         if (policy === 'error') {
           throw new VisError('VIS_SIZE_MISMATCH', `${where}.segmentations[${f}].size disagrees with video ${video.id}; expected [${video.height}, ${video.width}] ([height, width] of the video), got [${h}, ${w}]`, { exitCode: 2, hint: 'pass sizeMismatch: "reference" (exp eval --size-mismatch reference) to score such frames as ytvoseval does' });
@@ -92,11 +91,14 @@ export class FrameStore {
         foreignSize = true;
       }
       this.present[slot] = 1; this.fh[slot] = h; this.fw[slot] = w; this.odd[slot] = 0;
-      const a = typeof seg.counts === 'string'
-        ? this.decodeString(seg.counts, h, w, slot, `${where}.segmentations[${f}]`)
-        : this.decodeArray(seg.counts as ArrayLike<number>, h, w, slot, `${where}.segmentations[${f}]`);
+      const at = `${where}.segmentations[${f}]`;
+      const a = kind === FRAME_BYTES
+        ? this.decodeBytes(table.bytes, table.byteStart[frame]!, table.byteLength[frame]!, h, w, slot, at)
+        : this.decodeArray(table.counts.get(frame)!, h, w, slot, at);
       if (this.odd[slot]) {
-        this.oddCounts.set(slot, typeof seg.counts === 'string' ? countsFromString(seg.counts) : Uint32Array.from(seg.counts as ArrayLike<number>));
+        this.oddCounts.set(slot, kind === FRAME_BYTES
+          ? countsFromString(Buffer.from(table.bytes.buffer, table.bytes.byteOffset + table.byteStart[frame]!, table.byteLength[frame]!).toString('latin1'))
+          : Uint32Array.from(table.counts.get(frame)!));
       }
       this.area[slot] = a;
       cum[f + 1] = cum[f]! + a;
@@ -173,9 +175,9 @@ export class FrameStore {
     return area;
   }
 
-  private decodeString(s: string, h: number, w: number, slot: number, where: string): number {
+  private decodeBytes(bytes: Uint8Array, start: number, n: number, h: number, w: number, slot: number, where: string): number {
     const lo = this.nRuns;
-    const n = s.length;
+    const s = bytes.subarray(start, start + n);
     // at most one 1-run per two chars: reserve once, then write without checks
     const need = (lo + (n >>> 1) + 1) * 2;
     if (this.runs.length < need) this.runs = grow(this.runs, need);
@@ -183,17 +185,17 @@ export class FrameStore {
     let k = lo * 2;
     let pos = 0, area = 0, m = 0, prev2 = 0, prev1 = 0, p = 0, zeros = 0, x = 0;
     while (p < n) {
-      let c = s.charCodeAt(p++) - 48;
+      let c = s[p++]! - 48;
       if ((c & 0x20) === 0 && c >= 0 && c < 32) {
         x = c & 0x10 ? c - 32 : c;
       } else {
-        if (c < 0 || c > 63) throw badString(where, `invalid char ${JSON.stringify(s[p - 1])} at offset ${p - 1}`);
+        if (c < 0 || c > 63) throw badString(where, `invalid char ${JSON.stringify(String.fromCharCode(s[p - 1]!))} at offset ${p - 1}`);
         x = c & 0x1f;
         let scale = 32;
         for (;;) {
           if (p >= n) throw badString(where, 'string ends inside a value');
-          c = s.charCodeAt(p++) - 48;
-          if (c < 0 || c > 63) throw badString(where, `invalid char ${JSON.stringify(s[p - 1])} at offset ${p - 1}`);
+          c = s[p++]! - 48;
+          if (c < 0 || c > 63) throw badString(where, `invalid char ${JSON.stringify(String.fromCharCode(s[p - 1]!))} at offset ${p - 1}`);
           x += (c & 0x1f) * scale;
           scale *= 32;
           if ((c & 0x20) === 0) { if (c & 0x10) x -= scale; break; }

@@ -1,7 +1,8 @@
 /** The programmatic side of `exp eval`: read both files, evaluate, and render a table or one JSON object. */
-import { readYtvisDataset, readYtvisResults } from '../ytvis/read.js';
+import { readYtvisDataset } from '../ytvis/read.js';
 import { assertHasAnnotations, evaluateYtvis, type YtvisEvalResult } from './evaluate.js';
 import type { SizeMismatchPolicy } from './frame-store.js';
+import { readResultStore } from './read-results.js';
 import { formatFixedPython, STAT_NAMES, type YtvisStats } from './params.js';
 import { summaryLines } from './summarize.js';
 
@@ -87,7 +88,7 @@ export function renderEvaluationTable(result: YtvisEvalResult, gtFile: string, r
 export async function runEvaluationReport(options: EvaluationReportOptions): Promise<EvaluationReport> {
   const gt = await readYtvisDataset(options.gt);
   assertHasAnnotations(gt, options.gt); // before reading a possibly large results file
-  const results = await readYtvisResults(options.results);
+  const results = await readResultStore(options.results);
   const result = evaluateYtvis(gt, results, {
     useCats: options.useCats ?? true,
     gtFile: options.gt,

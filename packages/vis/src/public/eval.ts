@@ -33,3 +33,5 @@ export {
   type EvaluationReport,
   type EvaluationReportOptions,
 } from '../eval/report.js';
+export { FRAME_ABSENT, FRAME_BYTES, FRAME_COUNTS, ResultStore, TrackTable } from '../eval/track-table.js';
+export { readResultStore } from '../eval/read-results.js';

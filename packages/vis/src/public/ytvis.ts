@@ -11,7 +11,7 @@ export type {
   YtvisSegmentation,
   YtvisVideo,
 } from '../ytvis/types.js';
-export { describeValue, validateYtvisDataset, validateYtvisResults, type DatasetValidationOptions } from '../ytvis/validate.js';
+export { describeValue, validateYtvisDataset, validateYtvisResult, validateYtvisResults, type DatasetValidationOptions } from '../ytvis/validate.js';
 export { parseJson, readJsonText, readYtvisDataset, readYtvisResults, STREAM_THRESHOLD_BYTES } from '../ytvis/read.js';
-export { readJsonArrayFile } from '../ytvis/json-array-stream.js';
+export { forEachJsonArrayElement, readJsonArrayFile } from '../ytvis/json-array-stream.js';
 export { writeYtvisJson } from '../ytvis/write.js';

@@ -29,8 +29,20 @@ function parseElement(text: string, file: string, index: number): unknown {
  *   when the JSON is malformed (naming the element or byte offset)
  */
 export async function readJsonArrayFile(path: string, chunkBytes = 16 << 20): Promise<unknown[]> {
-  const fh = await open(path, 'r');
   const out: unknown[] = [];
+  await forEachJsonArrayElement(path, (v) => { out.push(v); }, chunkBytes);
+  return out;
+}
+
+/**
+ * Call `onElement(value, index)` for each element of a file's top-level JSON array, in order, reading in chunks and
+ * keeping nothing else in memory. Errors are those of {@link readJsonArrayFile}, plus whatever `onElement` throws.
+ * @returns the number of elements
+ */
+export async function forEachJsonArrayElement(path: string, onElement: (value: unknown, index: number) => void, chunkBytes = 16 << 20): Promise<number> {
+  const fh = await open(path, 'r');
+  let count = 0;
+  const out = { push: (v: unknown): void => { onElement(v, count++); }, get length(): number { return count; } };
   try {
     const chunk = Buffer.allocUnsafe(chunkBytes);
     let carry: Buffer = Buffer.alloc(0); // bytes of the element still being read
@@ -101,7 +113,7 @@ export async function readJsonArrayFile(path: string, chunkBytes = 16 << 20): Pr
     }
     if (!started) throw bad(path, 'no JSON value in the file');
     if (!ended) throw bad(path, 'the file ends inside the top-level array');
-    return out;
+    return count;
   } finally {
     await fh.close();
   }

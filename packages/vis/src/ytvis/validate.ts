@@ -140,31 +140,62 @@ export function validateYtvisDataset(data: unknown, file: string, options: Datas
 }
 
 /**
+ * Check one results entry (`data[index]` of a results file) and return it typed; see {@link validateYtvisResults}.
+ * @param checkSegmentations also check each frame entry's shape (null or `{size, counts}`)
+ * @throws VisError `VIS_YTVIS_INVALID` (exitCode 2), one line: `<file>: [<index>].<key> <problem>; expected X, got Y`
+ */
+export function validateYtvisResult(r: unknown, index: number, file: string, checkSegmentations = true): YtvisResult {
+  const p = `[${index}]`;
+  if (!isObj(r)) fail(file, p, 'is not an object', 'a result object', r);
+  if (!isInt(r.video_id)) fail(file, `${p}.video_id`, 'is not an integer id', 'an integer', r.video_id);
+  if (!isInt(r.category_id)) fail(file, `${p}.category_id`, 'is missing or not an integer', 'an integer category id (ytvoseval needs one even class-agnostic)', r.category_id);
+  if (typeof r.score !== 'number' || !Number.isFinite(r.score)) fail(file, `${p}.score`, 'is not a score', 'a finite number', r.score);
+  const segs = r.segmentations;
+  if (!Array.isArray(segs)) fail(file, `${p}.segmentations`, 'is missing or not a list', 'one RLE or null per frame', segs);
+  if (checkSegmentations) {
+    for (let f = 0; f < segs.length; f++) {
+      const s = segs[f] as unknown;
+      if (s === null) continue;
+      if (!isObj(s)) fail(file, `${p}.segmentations[${f}]`, 'is not an RLE', RESULT_SEG_EXPECTED, s);
+      checkRleShape(file, `${p}.segmentations[${f}]`, s, undefined, false);
+    }
+  }
+  return r as unknown as YtvisResult;
+}
+
+/** What a results frame entry must be (shared by the validator and the evaluator's result store). */
+export const RESULT_SEG_EXPECTED = 'a compressed RLE {size, counts} or null (polygons are not supported in results)';
+
+/**
  * Check that `data` is a YouTube-VIS results list (`results.json`) and return it typed. An empty list is valid.
  * Each entry needs an integer `video_id` and `category_id`, a finite `score`, and `segmentations` with one compressed
  * (or uncompressed) RLE or null per frame. Which video ids exist and the frame sizes are checked by the evaluator.
  * @throws VisError `VIS_YTVIS_INVALID` (exitCode 2), one line: `<file>: <json path> <problem>; expected X, got Y`
  */
 export function validateYtvisResults(data: unknown, file: string): YtvisResult[] {
-  if (!Array.isArray(data)) {
-    const hint = isObj(data) && ('annotations' in data || 'videos' in data) ? new Described('an annotation object (is this a GT file?)') : data;
-    fail(file, '(root)', 'is not a results list', '[{ "video_id", "category_id", "score", "segmentations" }, ...]', hint);
-  }
-  for (let i = 0; i < data.length; i++) {
-    const r = data[i] as unknown;
-    const p = `[${i}]`;
-    if (!isObj(r)) fail(file, p, 'is not an object', 'a result object', r);
-    if (!isInt(r.video_id)) fail(file, `${p}.video_id`, 'is not an integer id', 'an integer', r.video_id);
-    if (!isInt(r.category_id)) fail(file, `${p}.category_id`, 'is missing or not an integer', 'an integer category id (ytvoseval needs one even class-agnostic)', r.category_id);
-    if (typeof r.score !== 'number' || !Number.isFinite(r.score)) fail(file, `${p}.score`, 'is not a score', 'a finite number', r.score);
-    const segs = r.segmentations;
-    if (!Array.isArray(segs)) fail(file, `${p}.segmentations`, 'is missing or not a list', 'one RLE or null per frame', segs);
-    for (let f = 0; f < segs.length; f++) {
-      const s = segs[f] as unknown;
-      if (s === null) continue;
-      if (!isObj(s)) fail(file, `${p}.segmentations[${f}]`, 'is not an RLE', 'a compressed RLE {size, counts} or null (polygons are not supported in results)', s);
-      checkRleShape(file, `${p}.segmentations[${f}]`, s, undefined, false);
-    }
-  }
+  if (!Array.isArray(data)) fail(file, '(root)', 'is not a results list', RESULTS_EXPECTED, notResultsHint(data));
+  for (let i = 0; i < data.length; i++) validateYtvisResult(data[i], i, file);
   return data as YtvisResult[];
+}
+
+const RESULTS_EXPECTED = '[{ "video_id", "category_id", "score", "segmentations" }, ...]';
+
+function notResultsHint(data: unknown): unknown {
+  return isObj(data) && ('annotations' in data || 'videos' in data) ? new Described('an annotation object (is this a GT file?)') : data;
+}
+
+/**
+ * The error for a results file whose top level is not a list (for readers that look at the top level themselves).
+ * @throws VisError `VIS_YTVIS_INVALID` (exitCode 2)
+ */
+export function failNotResultsList(data: unknown, file: string): never {
+  fail(file, '(root)', 'is not a results list', RESULTS_EXPECTED, notResultsHint(data));
+}
+
+/**
+ * The error for a malformed frame entry at `path` (for readers that check frames themselves).
+ * @throws VisError `VIS_YTVIS_INVALID` (exitCode 2)
+ */
+export function failFrame(file: string, path: string, problem: string, expected: string, got: unknown): never {
+  fail(file, path, problem, expected, got);
 }

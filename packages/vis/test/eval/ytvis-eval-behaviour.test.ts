@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateYtvis, runEvaluationReport, STAT_NAMES, YtvisEvaluator } from '@wsovvis/vis/eval';
+import { evaluateYtvis, readResultStore, runEvaluationReport, STAT_NAMES, YtvisEvaluator } from '@wsovvis/vis/eval';
 import { encodeMask } from '@wsovvis/vis/rle';
 import type { YtvisDataset, YtvisResult } from '@wsovvis/vis/ytvis';
 
@@ -128,6 +128,23 @@ describe('bad input gets one-line errors with file and JSON path', () => {
     delete noCrowd.annotations[2]!.iscrowd;
     await expectError(toyRes(), /gtc\.json: annotations\[2\]\.iscrowd is missing or invalid; expected 0 or 1, got nothing/, 'VIS_YTVIS_INVALID', { gt: writeJson('gtc.json', noCrowd) });
     await expectError(toyRes(), /missing\.json: file not found/, 'VIS_FILE_NOT_FOUND', { gt: join(tmp, 'missing.json') });
+  });
+});
+
+describe('compact result store (the form big results files are read into)', () => {
+  it('gives the same evaluation as the parsed list', async () => {
+    const path = writeJson('store.json', toyRes());
+    const store = await readResultStore(path);
+    expect(store.numTracks).toBe(5);
+    expect(evaluateYtvis(toyGt, store, { useCats: false }).statsList).toEqual(evaluateYtvis(toyGt, toyRes(), { useCats: false }).statsList);
+  });
+
+  it('refuses counts strings with characters beyond ASCII (they would alias valid bytes)', async () => {
+    const res = toyRes();
+    res[2]!.segmentations[0] = seg('0\u0130'); // U+0130 has low byte 0x30 = '0'
+    await expect(readResultStore(writeJson('nonascii.json', res))).rejects.toThrow(/nonascii\.json: \[2\]\.segmentations\[0\]\.counts: malformed compressed RLE \(invalid char "İ" at offset 1\)/);
+    await expect(readResultStore(join(tmp, 'nope.json'))).rejects.toThrow(/nope\.json: file not found/);
+    await expect(readResultStore(tmp)).rejects.toThrow(/is a folder; expected a JSON file/);
   });
 });
 
