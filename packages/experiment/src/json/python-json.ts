@@ -47,36 +47,32 @@ function numberRepr(x: number, isFloat: boolean): string {
   return pythonFloatRepr(x);
 }
 
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const NON_ASCII = /[\u007f-\uffff]/g;
+
 /** Python `json` string escaping with ensure_ascii=True (lowercase hex, surrogate pairs for astral chars). */
 export function pythonJsonString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x22) out += '\\"';
-    else if (c === 0x5c) out += '\\\\';
-    else if (c >= 0x20 && c <= 0x7e) out += s[i];
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
-    else out += `\\u${c.toString(16).padStart(4, '0')}`;
-  }
-  return out + '"';
+  if (PLAIN_ASCII.test(s)) return `"${s}"`;
+  // JSON.stringify escapes quotes, backslashes and control characters exactly as Python does
+  // (\b \f \n \r \t, others \u00xx); Python also escapes DEL and everything beyond ASCII.
+  return JSON.stringify(s).replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Compare keys as Python's `sorted()` does (by code point). */
 function compareKeys(a: string, b: string): number {
   if (a === b) return 0;
-  const ca = [...a];
-  const cb = [...b];
-  const n = Math.min(ca.length, cb.length);
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const x = ca[i]!.codePointAt(0)!;
-    const y = cb[i]!.codePointAt(0)!;
-    if (x !== y) return x - y;
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // UTF-16 order differs from code-point order only when a surrogate meets a char in U+E000..U+FFFF.
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    if (sx !== sy) return sx ? 1 : -1;
+    return x - y;
   }
-  return ca.length - cb.length;
+  return a.length - b.length;
 }
 
 /** Turn values JSON has no form for into plain data (Date -> ISO string, Map -> object, typed arrays -> arrays). */
@@ -91,7 +87,10 @@ export function toPlain(value: unknown, seen: Set<unknown> = new Set()): unknown
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>, Number);
   seen.add(value);
   try {
-    if (Array.isArray(value)) return value.map((v) => toPlain(v, seen) ?? null);
+    if (Array.isArray(value)) {
+      if (value.every((v) => typeof v === 'number' || typeof v === 'string')) return value;
+      return value.map((v) => toPlain(v, seen) ?? null);
+    }
     if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toPlain(v, seen)]));
     if (value instanceof Set) return [...value].map((v) => toPlain(v, seen) ?? null);
     if (value instanceof Error) return { 'py/object': value.name, message: value.message };
@@ -108,7 +107,8 @@ export function toPlain(value: unknown, seen: Set<unknown> = new Set()): unknown
 
 /**
  * Serialise `value` byte-for-byte as Python's `json.dumps(value, sort_keys=True, indent=2)` would.
- * @param isFloat which numbers are floats (default: none, integral numbers are written as ints).
+ * @param isFloat which numbers are floats (default: none, integral numbers are written as ints); for an array of
+ *   numbers it is asked once, with the path of its first element.
  */
 export function dumpPythonJson(value: unknown, isFloat: FloatPredicate = () => false): string {
   const path: (string | number)[] = [];
@@ -121,6 +121,14 @@ export function dumpPythonJson(value: unknown, isFloat: FloatPredicate = () => f
     const inner = indent + '  ';
     if (Array.isArray(v)) {
       if (v.length === 0) return '[]';
+      if (v.every((x) => typeof x === 'number')) {
+        path.push(0);
+        const asFloat = isFloat(path);
+        path.pop();
+        let out = '[\n';
+        for (let i = 0; i < v.length; i++) out += `${i ? ',\n' : ''}${inner}${numberRepr(v[i] as number, asFloat)}`;
+        return `${out}\n${indent}]`;
+      }
       const parts: string[] = [];
       for (let i = 0; i < v.length; i++) {
         path.push(i);
