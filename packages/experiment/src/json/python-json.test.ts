@@ -18,7 +18,7 @@ describe('dumpPythonJson', () => {
 
   it('writes nested data byte-for-byte as json.dumps(sort_keys=True, indent=2)', () => {
     const value = {
-      zeta: [1, 2.5, 'x', null, true, false, [], {}], alpha: { 'b.c': 'héllo ✓ \u0001 "q" \\ \n\t', a: 10 ** 17, '𝔘nicode': '😀' },
+      zeta: [1, 2.5, 'x', null, true, false, [], {}], alpha: { 'b.c': 'héllo ✓ \u0001 \u007f "q" \\ \n\t \ud800', a: 10 ** 17, '𝔘nicode': '😀' },
       empty: '', nums: [0, -1, 1e-7], Upper: 1,
     };
     const ours = dumpPythonJson(value, (p) => p[0] === 'nums');
