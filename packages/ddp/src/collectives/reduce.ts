@@ -1,6 +1,7 @@
 /**
- * Element-wise reduction kernels on Float32Array. Unrolled by four: V8 does not vectorise, and the unrolled loop
- * is about 1.5x faster than the plain one on float32 data.
+ * Scalar element-wise reduction kernels on Float32Array: the fallback of simd.ts and the reference its tests
+ * compare with. Unrolled by four: V8 does not vectorise, and the unrolled loop is about 1.5x faster than the plain
+ * one on float32 data.
  */
 import type { TransportReduceOp } from '../types.js';
 
@@ -30,9 +31,4 @@ function maxInto(d: Float32Array, o: number, s: Float32Array): void {
 
 function minInto(d: Float32Array, o: number, s: Float32Array): void {
   for (let i = 0; i < s.length; i++) d[o + i] = Math.min(d[o + i]!, s[i]!);
-}
-
-/** Divides every element of `data` by `divisor` in place (the `mean` step of an all-reduce, as PyTorch's sum / n). */
-export function divideInPlace(data: Float32Array, divisor: number): void {
-  for (let i = 0; i < data.length; i++) data[i] /= divisor;
 }

@@ -7,7 +7,6 @@
  */
 import type { InboundLink, OutboundLink, Sink } from '../transports/link.js';
 import type { ReduceOp } from '../types.js';
-import { divideInPlace } from './reduce.js';
 
 /** This rank's place in the ring and its two links. */
 export interface Ring {
@@ -79,7 +78,7 @@ export async function ringReduce(ring: Ring, kind: number, seq: number, data: Fl
       const sink: Sink = step < rsSteps ? { type: 'reduce', dest: data.subarray(a, b), op: reduceOp } : { type: 'copy', dest: bytes(a, b) };
       receives.push(
         ring.prev.expect({ kind, seq, tag: recvTag[step]! + i }, sink).then(() => {
-          if (step === rsSteps - 1 && op === 'mean') divideInPlace(data.subarray(a, b), n);
+          if (step === rsSteps - 1 && op === 'mean') ring.prev.reducer.divide(data.subarray(a, b), n);
           if (step + 1 < steps) sends.send(kind, seq, sendTag[step + 1]! + i, bytes(a, b));
         }),
       );

@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { DdpError } from '../errors.js';
 import type { TransportReduceOp } from '../types.js';
-import { reduceInto } from '../collectives/reduce.js';
+import { SimdReducer } from '../collectives/simd.js';
 
 /** Header: magic u16, kind u16, seq u32, tag u32, payload length u32 (bytes); all little-endian. */
 export const HEADER_BYTES = 16;
@@ -55,7 +55,7 @@ export class InboundLink {
   private filled = 0;
   private target: Expectation | undefined;
   private stash: Uint8Array | undefined;
-  private readonly scratch = new Uint8Array(new ArrayBuffer(SCRATCH_BYTES));
+  private readonly scratch: Uint8Array;
   private carry = 0; // bytes of a partial float kept at the start of scratch
   private readonly expectations: Expectation[] = [];
   private readonly stashed: { frame: Frame; data: Uint8Array }[] = [];
@@ -67,7 +67,11 @@ export class InboundLink {
     /** The rank at the other end. */
     readonly peer: number,
     private readonly nameFrame: FrameNamer,
-  ) {}
+    /** Reduction kernels; its scratch memory is where reduced payloads are read to. */
+    readonly reducer: SimdReducer = new SimdReducer(SCRATCH_BYTES),
+  ) {
+    this.scratch = reducer.scratch;
+  }
 
   /** The `onread` option for `net.connect`: reads go straight into the window of the current message. */
   readonly onread = {
@@ -112,7 +116,7 @@ export class InboundLink {
     if (target === undefined) return this.stash!.subarray(this.filled);
     if (target.sink.type === 'copy') return target.sink.dest.subarray(this.filled);
     if (target.sink.type === 'alloc') return this.stash!.subarray(this.filled);
-    const room = Math.min(SCRATCH_BYTES - this.carry, remaining);
+    const room = Math.min(this.scratch.byteLength - this.carry, remaining);
     return this.scratch.subarray(this.carry, this.carry + room);
   }
 
@@ -130,7 +134,7 @@ export class InboundLink {
       const total = this.carry + nread;
       const floats = total >>> 2;
       const dest = target.sink.dest;
-      reduceInto(dest, (this.filled - this.carry) >>> 2, new Float32Array(this.scratch.buffer, 0, floats), target.sink.op);
+      this.reducer.reduce(dest, (this.filled - this.carry) >>> 2, new Float32Array(this.scratch.buffer, this.scratch.byteOffset, floats), target.sink.op);
       this.carry = total & 3;
       if (this.carry) this.scratch.copyWithin(0, floats << 2, total);
     }
@@ -196,7 +200,7 @@ export class InboundLink {
       sink.dest.set(data);
       return e.resolve(sink.dest.subarray(0, data.byteLength));
     }
-    reduceInto(sink.dest, 0, new Float32Array(data.buffer, data.byteOffset, data.byteLength >>> 2), sink.op);
+    this.reducer.reduce(sink.dest, 0, new Float32Array(data.buffer, data.byteOffset, data.byteLength >>> 2), sink.op);
     e.resolve(new Uint8Array(sink.dest.buffer, sink.dest.byteOffset, data.byteLength));
   }
 
