@@ -145,7 +145,7 @@ describe('ring traffic and failures', () => {
   });
 
   it('names a rank that entered another collective at the same position as out of order', async () => {
-    const { groups, close } = await group(2, 'ipc', { timeoutMs: 300 });
+    const { groups, close } = await group(2, 'ipc', { timeoutMs: 2000 });
     try {
       void groups[1]!.barrier().catch(() => undefined);
       await new Promise((r) => setTimeout(r, 50)); // let rank 1's arrival reach the store

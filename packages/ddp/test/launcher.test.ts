@@ -72,6 +72,15 @@ describe('ddp-run', () => {
     ]);
   });
 
+  it('rejects bad usage with exit code 2 and a one-line error', async () => {
+    const unknown = start(['--nprocs', '2', join(WORKERS, 'probe.mjs')]);
+    expect((await unknown.exited).code).toBe(2);
+    expect(unknown.stderr()).toMatch(/^ddp-run: Unknown option '--nprocs'/m);
+    const noScript = start(['--nproc', '2']);
+    expect((await noScript.exited).code).toBe(2);
+    expect(noScript.stderr()).toContain("ddp-run: <script>: no worker script given; expected ddp-run [options] <script> [args...], got '--nproc 2'");
+  });
+
   it('refuses more GPU workers than visible GPUs with a one-line error and exit code 2', async () => {
     const p = start(['--nproc', '3', join(WORKERS, 'probe.mjs')], { CUDA_VISIBLE_DEVICES: '0,1' });
     expect((await p.exited).code).toBe(2);
@@ -124,10 +133,10 @@ describe('ddp-run', () => {
   });
 
   it('fails a collective that waits longer than the timeout, naming the collective, the step and the missing rank', async () => {
-    const p = start(['--nproc', '3', '--device', 'cpu', '--timeout', '1.5', '--kill-grace', '1', join(WORKERS, 'faults.mjs'), 'late', '2', '60000']);
+    const p = start(['--nproc', '3', '--device', 'cpu', '--timeout', '3', '--kill-grace', '1', join(WORKERS, 'faults.mjs'), 'late', '2', '60000']);
     const exit = await p.exited;
     expect(exit.code).toBe(1);
-    expect(p.stderr()).toMatch(/job failed: rank [01] \(pid \d+ on [^,]+, node 0\) failed: CollectiveTimeoutError: allReduce #3 at step 2 timed out after 1500 ms on rank [01]; rank 2 did not arrive \(rank 2 last entered allReduce #2 at step 1\)/);
+    expect(p.stderr()).toMatch(/job failed: rank [01] \(pid \d+ on [^,]+, node 0\) failed: CollectiveTimeoutError: allReduce #3 at step 2 timed out after 3000 ms on rank [01]; rank 2 did not arrive \(rank 2 last entered allReduce #2 at step 1\)/);
     await expectGroupEmpty(p.pid);
   });
 });

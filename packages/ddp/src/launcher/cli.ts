@@ -78,7 +78,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const [script, ...args] = rest;
-    if (!script) throw new DdpConfigError('ddp-run', 'no worker script given', 'ddp-run [options] <script> [args...]', argv.join(' '));
+    if (!script) throw new DdpConfigError('<script>', 'no worker script given', 'ddp-run [options] <script> [args...]', argv.join(' '));
     const nproc = int('nproc-per-node', values['nproc-per-node'] ?? values.nproc);
     const nnodes = int('nnodes', values.nnodes);
     const nodeRank = int('node-rank', values['node-rank']);
