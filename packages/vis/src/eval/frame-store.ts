@@ -91,10 +91,9 @@ export class FrameStore {
         foreignSize = true;
       }
       this.present[slot] = 1; this.fh[slot] = h; this.fw[slot] = w; this.odd[slot] = 0;
-      const at = `${where}.segmentations[${f}]`;
       const a = kind === FRAME_BYTES
-        ? this.decodeBytes(table.bytes, table.byteStart[frame]!, table.byteLength[frame]!, h, w, slot, at)
-        : this.decodeArray(table.counts.get(frame)!, h, w, slot, at);
+        ? this.decodeBytes(table.bytes, table.byteStart[frame]!, table.byteLength[frame]!, h, w, slot, where, f)
+        : this.decodeArray(table.counts.get(frame)!, h, w, slot, where, f);
       if (this.odd[slot]) {
         this.oddCounts.set(slot, kind === FRAME_BYTES
           ? countsFromString(Buffer.from(table.bytes.buffer, table.bytes.byteOffset + table.byteStart[frame]!, table.byteLength[frame]!).toString('latin1'))
@@ -135,29 +134,23 @@ export class FrameStore {
     return out;
   }
 
-  private finishFrame(slot: number, lo: number, pos: number, h: number, w: number, where: string): void {
+  private finishFrame(slot: number, lo: number, pos: number, h: number, w: number, track: string, f: number): void {
     if (pos !== h * w) {
-      throw new VisError('VIS_RLE_INVALID', `${where}.counts: run lengths sum to ${pos}; expected height*width = ${h}*${w} = ${h * w}`, { exitCode: 2 });
+      throw new VisError('VIS_RLE_INVALID', `${track}.segmentations[${f}].counts: run lengths sum to ${pos}; expected height*width = ${h}*${w} = ${h * w}`, { exitCode: 2 });
     }
     this.runLo[slot] = lo; this.runHi[slot] = this.nRuns;
     if (lo === this.nRuns) { this.x0[slot] = 1; this.x1[slot] = 0; this.y0[slot] = 1; this.y1[slot] = 0; return; }
     const r = this.runs;
     const s = r[lo * 2]!, e = r[this.nRuns * 2 - 1]! - 1;
-    this.x0[slot] = Math.floor(s / h);
-    this.x1[slot] = Math.floor(e / h);
-    let y0 = h, y1 = -1;
-    for (let i = lo; i < this.nRuns; i++) {
-      const a = r[i * 2]!, b = r[i * 2 + 1]! - 1;
-      const ca = Math.floor(a / h), cb = Math.floor(b / h);
-      if (ca !== cb) { y0 = 0; y1 = h - 1; break; }
-      const ya = a - ca * h, yb = b - cb * h;
-      if (ya < y0) y0 = ya;
-      if (yb > y1) y1 = yb;
-    }
-    this.y0[slot] = y0; this.y1[slot] = y1;
+    const xs = Math.floor(s / h), xe = Math.floor(e / h);
+    this.x0[slot] = xs;
+    this.x1[slot] = xe;
+    // rows: exact only for a single-column mask (cheap); otherwise the full height (pruning stays correct)
+    if (xs === xe) { this.y0[slot] = s - xs * h; this.y1[slot] = e - xe * h; } else { this.y0[slot] = 0; this.y1[slot] = h - 1; }
   }
 
-  private decodeArray(counts: ArrayLike<number>, h: number, w: number, slot: number, where: string): number {
+  private decodeArray(counts: ArrayLike<number>, h: number, w: number, slot: number, track: string, f: number): number {
+    const where = `${track}.segmentations[${f}]`; // only on this rare path (uncompressed GT)
     const lo = this.nRuns;
     let pos = 0, area = 0, zeros = 0;
     for (let j = 0; j < counts.length; j++) {
@@ -171,39 +164,44 @@ export class FrameStore {
     }
     // a zero-length run inside (not the last one) makes the list non-canonical
     if (zeros > (counts.length > 1 && counts[counts.length - 1] === 0 ? 1 : 0)) this.odd[slot] = 1;
-    this.finishFrame(slot, lo, pos, h, w, where);
+    this.finishFrame(slot, lo, pos, h, w, track, f);
     return area;
   }
 
-  private decodeBytes(bytes: Uint8Array, start: number, n: number, h: number, w: number, slot: number, where: string): number {
+  private decodeBytes(bytes: Uint8Array, start: number, n: number, h: number, w: number, slot: number, track: string, f: number): number {
     const lo = this.nRuns;
-    const s = bytes.subarray(start, start + n);
     // at most one 1-run per two chars: reserve once, then write without checks
     const need = (lo + (n >>> 1) + 1) * 2;
     if (this.runs.length < need) this.runs = grow(this.runs, need);
     const runs = this.runs;
     let k = lo * 2;
-    let pos = 0, area = 0, m = 0, prev2 = 0, prev1 = 0, p = 0, zeros = 0, x = 0;
-    while (p < n) {
-      let c = s[p++]! - 48;
-      if ((c & 0x20) === 0 && c >= 0 && c < 32) {
-        x = c & 0x10 ? c - 32 : c;
+    let pos = 0, area = 0, m = 0, prev2 = 0, prev1 = 0, p = start, zeros = 0, x = 0;
+    const end = start + n;
+    while (p < end) {
+      let c = bytes[p++]! - 48;
+      if (c >>> 0 < 32) {
+        x = (c << 27) >> 27; // one char: 5 bits, bit 4 is the sign
       } else {
-        if (c < 0 || c > 63) throw badString(where, `invalid char ${JSON.stringify(String.fromCharCode(s[p - 1]!))} at offset ${p - 1}`);
+        if (c >>> 0 >= 64) throw badString(`${track}.segmentations[${f}]`, `invalid char ${JSON.stringify(String.fromCharCode(bytes[p - 1]!))} at offset ${p - 1 - start}`);
+        // several chars, little-endian groups of 5 bits; int32 arithmetic up to 6 chars, floats beyond
         x = c & 0x1f;
-        let scale = 32;
+        let shift = 5;
         for (;;) {
-          if (p >= n) throw badString(where, 'string ends inside a value');
-          c = s[p++]! - 48;
-          if (c < 0 || c > 63) throw badString(where, `invalid char ${JSON.stringify(String.fromCharCode(s[p - 1]!))} at offset ${p - 1}`);
-          x += (c & 0x1f) * scale;
-          scale *= 32;
-          if ((c & 0x20) === 0) { if (c & 0x10) x -= scale; break; }
+          if (p >= end) throw badString(`${track}.segmentations[${f}]`, 'string ends inside a value');
+          c = bytes[p++]! - 48;
+          if (c >>> 0 >= 64) throw badString(`${track}.segmentations[${f}]`, `invalid char ${JSON.stringify(String.fromCharCode(bytes[p - 1]!))} at offset ${p - 1 - start}`);
+          if (shift <= 25) x |= (c & 0x1f) << shift;
+          else x += (c & 0x1f) * 2 ** shift;
+          shift += 5;
+          if ((c & 0x20) === 0) {
+            if (c & 0x10) x = shift <= 30 ? (x << (32 - shift)) >> (32 - shift) : x - 2 ** shift;
+            break;
+          }
         }
       }
       if (m > 2) x += prev2;
       if (x <= 0) {
-        if (x < 0) throw badString(where, `run ${m} decodes to ${x}`);
+        if (x < 0) throw badString(`${track}.segmentations[${f}]`, `run ${m} decodes to ${x}`);
         if (m > 0) zeros++;
       } else if (m & 1) {
         runs[k++] = pos; runs[k++] = pos + x; area += x;
@@ -213,7 +211,7 @@ export class FrameStore {
     }
     this.nRuns = k >>> 1;
     if (zeros > (m > 1 && x === 0 ? 1 : 0)) this.odd[slot] = 1;
-    this.finishFrame(slot, lo, pos, h, w, where);
+    this.finishFrame(slot, lo, pos, h, w, track, f);
     return area;
   }
 }
