@@ -119,6 +119,36 @@ describe('ring traffic and failures', () => {
     }
   });
 
+  it('lets peers finish a collective when a rank that is done with it destroys its group', async () => {
+    const { groups, close } = await group(3, 'ipc', { segmentBytes: 64 * 1024 });
+    try {
+      const data = groups.map((g) => new Float32Array(1 << 20).fill(g.rank + 1));
+      const results = groups.map((g, r) =>
+        g.allReduce(data[r]!).then(async (out) => {
+          if (r === 0) await g.destroy(); // leaves while ranks 1 and 2 may still be forwarding the last segments
+          return out;
+        }),
+      );
+      for (const out of await Promise.all(results)) expect([out[0], out[out.length - 1]]).toEqual([6, 6]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('fails at once with DDP_PEER_LEFT when a collective needs a rank that left the group', async () => {
+    const { groups, close } = await group(2, 'ipc', { timeoutMs: 20_000 });
+    try {
+      await groups[0]!.destroy();
+      const t0 = Date.now();
+      const err = await groups[1]!.barrier().catch((e: Error) => e);
+      expect(err).toMatchObject({ code: 'DDP_PEER_LEFT' });
+      expect((err as Error).message).toMatch(/^barrier #1 failed on rank 1: rank 0 left the group \(it destroyed its process group\)/);
+      expect(Date.now() - t0).toBeLessThan(5000);
+    } finally {
+      await close();
+    }
+  });
+
   it('fails with DDP_DESYNC naming both collectives when ranks call different collectives', async () => {
     const { groups, close } = await group(2, 'ipc', { timeoutMs: 5000 });
     try {

@@ -13,6 +13,21 @@ import { SimdReducer } from '../collectives/simd.js';
 /** Header: magic u16, kind u16, seq u32, tag u32, payload length u32 (bytes); all little-endian. */
 export const HEADER_BYTES = 16;
 const MAGIC = 0xdd57;
+/** Kind of the frame a rank sends on both its links when it leaves the group in order (destroy). */
+export const GOODBYE_KIND = 0xfffe;
+/** Kind of the first frame on a new connection, carrying the connecting rank. */
+export const HELLO_KIND = 0xffff;
+
+/** A 16-byte control frame (hello, goodbye) with `value` in the seq field. */
+export function controlFrame(kind: number, value: number): Uint8Array {
+  const frame = new Uint8Array(HEADER_BYTES);
+  const view = new DataView(frame.buffer);
+  view.setUint16(0, MAGIC, true);
+  view.setUint16(2, kind, true);
+  view.setUint32(4, value, true);
+  return frame;
+}
+
 /** Largest payload one frame carries; collectives split bigger buffers into segments. */
 export const MAX_FRAME_BYTES = 0xffffffff;
 
@@ -62,6 +77,8 @@ export class InboundLink {
   private failure: Error | undefined;
   /** Payload and header bytes received so far. */
   bytesReceived = 0;
+  /** True once the peer said goodbye: its connection closing afterwards is not a failure. */
+  left = false;
 
   constructor(
     /** The rank at the other end. */
@@ -150,6 +167,16 @@ export class InboundLink {
       return;
     }
     const frame: Frame = { kind: view.getUint16(2, true), seq: view.getUint32(4, true), tag: view.getUint32(8, true), length: view.getUint32(12, true) };
+    if (frame.kind === GOODBYE_KIND) {
+      this.left = true;
+      const waiting = this.expectations[0];
+      this.fail(
+        new DdpError('DDP_PEER_LEFT', `rank ${this.peer} left the group (it destroyed its process group)${waiting ? ` while this rank waits for ${this.nameFrame(waiting)}` : ''}`, {
+          hint: 'every rank must call the same collectives; one rank finished early',
+        }),
+      );
+      return;
+    }
     this.frame = frame;
     this.filled = 0;
     this.carry = 0;
@@ -263,5 +290,14 @@ export class OutboundLink {
   /** Makes every later send fail with `error`. */
   fail(error: Error): void {
     this.failure ??= error;
+  }
+
+  /** True once the peer said goodbye on this connection: its closing afterwards is not a failure. */
+  left = false;
+
+  /** The peer left the group in order: later sends fail with DDP_PEER_LEFT. */
+  markLeft(): void {
+    this.left = true;
+    this.fail(new DdpError('DDP_PEER_LEFT', `rank ${this.peer} left the group (it destroyed its process group)`, { hint: 'every rank must call the same collectives; one rank finished early' }));
   }
 }

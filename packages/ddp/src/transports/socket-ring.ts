@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { DdpConfigError, DdpError } from '../errors.js';
 import { COLLECTIVE_KINDS, nameFrame } from '../collectives/kinds.js';
 import { type Ring, chunkBounds, ringAllGather, ringBroadcast, ringBroadcastBlock, ringReduce } from '../collectives/ring.js';
-import { HEADER_BYTES, InboundLink, OutboundLink } from './link.js';
+import { GOODBYE_KIND, HEADER_BYTES, HELLO_KIND, InboundLink, OutboundLink, controlFrame } from './link.js';
 import { LocalTransport } from './local.js';
 import type { CollectiveCall, Transport, TransportContext } from './transport.js';
 import type { ReduceOp } from '../types.js';
@@ -34,7 +34,6 @@ export interface RingPolicy {
   choose(self: TransportContext, peer: number, address: RingAddress): 'ipc' | 'tcp';
 }
 
-const HELLO_KIND = 0xffff;
 
 function listen(server: net.Server, options: net.ListenOptions): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -121,11 +120,7 @@ export async function createSocketRing(ctx: TransportContext, policy: RingPolicy
     });
     sockets.push(prevSocket);
     prevSocket.setNoDelay(true);
-    const hello = Buffer.alloc(HEADER_BYTES);
-    hello.writeUInt16LE(0xdd57, 0);
-    hello.writeUInt16LE(HELLO_KIND, 2);
-    hello.writeUInt32LE(rank, 4);
-    prevSocket.write(hello);
+    prevSocket.write(controlFrame(HELLO_KIND, rank));
     const timer = setTimeout(() => acceptedFail(new DdpError('DDP_CONNECT_TIMEOUT', `rank ${rank}: rank ${next} did not connect within ${ctx.connectTimeoutMs} ms`)), ctx.connectTimeoutMs);
     const nextSocket = await accepted.finally(() => clearTimeout(timer));
     nextSocket.setNoDelay(true);
@@ -133,16 +128,26 @@ export async function createSocketRing(ctx: TransportContext, policy: RingPolicy
     const nextVia = policy.choose(ctx, next, JSON.parse(await ctx.store.get(`ddp/addr/${next}`, ctx.connectTimeoutMs)) as RingAddress);
     const ring: Ring = { rank, worldSize, next: outbound, prev: inbound, segmentBytes: ctx.segmentBytes };
     const transport = new SocketRingTransport(policy.name, `${via}<-${prev} ${nextVia}->${next}`, ring, sockets, cleanup);
-    const onLost = (peer: number) => (err?: Error) =>
+    // A peer that crashed closes its connections without a goodbye: fail everything at once. A peer that destroyed
+    // its group said goodbye first: only operations that still need it fail (DDP_PEER_LEFT).
+    const onLost = (peer: number, graceful: () => boolean) => (err?: Error) => {
+      if (graceful()) return;
       transport.abort(new DdpError('DDP_PEER_LOST', `connection ${peer === prev ? 'from' : 'to'} rank ${peer} ${err ? `failed (${(err as NodeJS.ErrnoException).code ?? err.message})` : 'closed'}`, {
         hint: `rank ${peer} exited, was killed or is unreachable`,
         ...(err ? { cause: err } : {}),
       }));
-    prevSocket.on('error', onLost(prev));
-    prevSocket.on('close', () => onLost(prev)());
-    nextSocket.on('error', onLost(next));
-    nextSocket.on('close', () => onLost(next)());
-    nextSocket.on('data', () => transport.abort(new DdpError('DDP_PROTOCOL', `rank ${next} sent data on the outbound link`)));
+    };
+    prevSocket.on('error', onLost(prev, () => inbound.left));
+    prevSocket.on('close', () => onLost(prev, () => inbound.left)());
+    nextSocket.on('error', onLost(next, () => outbound.left));
+    nextSocket.on('close', () => onLost(next, () => outbound.left)());
+    let reverse = Buffer.alloc(0); // the successor writes only a goodbye on this connection
+    nextSocket.on('data', (chunk: Buffer) => {
+      reverse = Buffer.concat([reverse, chunk]);
+      if (reverse.byteLength < HEADER_BYTES) return;
+      if (reverse.readUInt16LE(2) === GOODBYE_KIND) outbound.markLeft();
+      else transport.abort(new DdpError('DDP_PROTOCOL', `rank ${next} sent data on the outbound link`));
+    });
     for (const server of servers) server.close(); // both links are up; accept nothing more
     return transport;
   } catch (err) {
@@ -216,8 +221,21 @@ class SocketRingTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    const crashed = this.failure !== undefined;
     this.abort(new DdpError('DDP_CLOSED', 'the process group was destroyed'));
-    for (const s of this.sockets) s.end();
+    // Say goodbye on both links (after every frame already sent), so peers still finishing a collective go on.
+    const closing = this.sockets.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (s.destroyed) return resolve();
+          s.once('close', () => resolve());
+          if (!crashed) s.write(controlFrame(GOODBYE_KIND, this.ring.rank));
+          s.end();
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closing), new Promise((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
     this.cleanup();
   }
 }
