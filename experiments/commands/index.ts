@@ -7,9 +7,11 @@ import { convertMasksCommand } from './convert-masks.js';
 import { evalCommand } from './eval.js';
 import { inferCommand } from './infer.js';
 import { makeDemoDataCommand } from './make-demo-data.js';
+import { pseudoMasksCommand } from './pseudo-masks.js';
 
 export const commands: ExpCommand[] = [
   makeDemoDataCommand,
+  pseudoMasksCommand,
   convertMasksCommand,
   agnosticGtCommand,
   evalCommand,

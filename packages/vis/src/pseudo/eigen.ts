@@ -96,12 +96,18 @@ export function fiedlerVector(a: Float64Array, n: number, steps = 60): FiedlerRe
   const top = degree.map((x) => Math.sqrt(x)); // eigenvector of M for eigenvalue 1
   const topNorm = Math.sqrt(dot(top, top));
   for (let i = 0; i < n; i++) top[i] = top[i]! / topNorm;
+  const m = new Float64Array(n * n); // M = D^-1/2 A D^-1/2, materialised once
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    const si = invSqrt[i]!;
+    for (let j = 0; j < n; j++) m[row + j] = a[row + j]! * si * invSqrt[j]!;
+  }
   const applyM = (v: Float64Array, out: Float64Array) => {
     for (let i = 0; i < n; i++) {
       let s = 0;
       const row = i * n;
-      for (let j = 0; j < n; j++) s += a[row + j]! * invSqrt[j]! * v[j]!;
-      out[i] = s * invSqrt[i]!;
+      for (let j = 0; j < n; j++) s += m[row + j]! * v[j]!;
+      out[i] = s;
     }
   };
   const k = Math.max(1, Math.min(steps, n - 1));

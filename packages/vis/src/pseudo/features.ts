@@ -66,9 +66,10 @@ export function buildAffinity(f: PatchFeatures, spec: AffinitySpec, removed?: Ui
   const median = sample.length ? sample[Math.floor(sample.length / 2)]! : 1;
   const sigma2 = Math.max(median, 1e-12) * spec.sigmaScale * spec.sigmaScale;
   for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) {
+    for (let j = i; j < n; j++) {
       const v = removed?.[i] || removed?.[j] ? AFFINITY_EPS : Math.max(Math.exp(-dist2[i * n + j]! / sigma2), AFFINITY_EPS);
       a[i * n + j] = v;
+      a[j * n + i] = v;
     }
   return a;
 }
@@ -97,36 +98,62 @@ export function rgbToLab(image: RgbImage): Float32Array {
   return out;
 }
 
+// Feature weights of the colour mode: lightness and texture count less than hue, so a shaded or two-tone surface
+// stays one segment (chosen on the demo data; see BENCHMARKS.md for the resulting AP).
+const W_LIGHT = 0.2;
+const W_CHROMA = 40;
+const W_TEXTURE = 0.2;
+
 /**
- * The colour mode's patch features: for each `patch x patch` cell, mean Lab (a, b full weight, L half weight) and
- * the standard deviations of L, a, b (texture). `rows = floor(h / patch)`, `cols = floor(w / patch)`.
+ * The colour mode's patch features (6 values per `patch x patch` cell, optionally pooled over `context` neighbouring
+ * cells on each side): L x 0.2; the hue direction (a, b) with a saturating chroma, 40 tanh(C / 20), so the light and
+ * dark tones of one coloured surface look alike while grey stays near 0; and the standard deviations of L, a, b x 0.2
+ * (texture). `rows = floor(h / patch)`, `cols = floor(w / patch)`.
  */
-export function colourPatchFeatures(lab: Float32Array, height: number, width: number, patch: number): PatchFeatures {
+export function colourPatchFeatures(lab: Float32Array, height: number, width: number, patch: number, context = 0): PatchFeatures {
   const rows = Math.floor(height / patch);
   const cols = Math.floor(width / patch);
   const dim = 6;
   const data = new Float32Array(rows * cols * dim);
-  const count = patch * patch;
+  // per-cell sums, then window sums over the neighbouring cells
+  const cellSum = new Float64Array(rows * cols * 6);
   for (let r = 0; r < rows; r++)
     for (let c = 0; c < cols; c++) {
-      const sum = [0, 0, 0];
-      const sq = [0, 0, 0];
+      const o = (r * cols + c) * 6;
       for (let y = r * patch; y < (r + 1) * patch; y++)
         for (let x = c * patch; x < (c + 1) * patch; x++)
           for (let k = 0; k < 3; k++) {
             const v = lab[(y * width + x) * 3 + k]!;
-            sum[k]! += v;
-            sq[k]! += v * v;
+            cellSum[o + k] = cellSum[o + k]! + v;
+            cellSum[o + 3 + k] = cellSum[o + 3 + k]! + v * v;
           }
+    }
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const sum = [0, 0, 0];
+      const sq = [0, 0, 0];
+      let count = 0;
+      for (let rr = Math.max(0, r - context); rr <= Math.min(rows - 1, r + context); rr++)
+        for (let cc = Math.max(0, c - context); cc <= Math.min(cols - 1, c + context); cc++) {
+          const o = (rr * cols + cc) * 6;
+          for (let k = 0; k < 3; k++) {
+            sum[k]! += cellSum[o + k]!;
+            sq[k]! += cellSum[o + 3 + k]!;
+          }
+          count += patch * patch;
+        }
       const o = (r * cols + c) * dim;
       const mean = sum.map((s) => s / count);
       const std = sq.map((s, k) => Math.sqrt(Math.max(0, s / count - mean[k]! ** 2)));
-      data[o] = mean[0]! * 0.5;
-      data[o + 1] = mean[1]!;
-      data[o + 2] = mean[2]!;
-      data[o + 3] = std[0]! * 0.5;
-      data[o + 4] = std[1]! * 0.5;
-      data[o + 5] = std[2]! * 0.5;
+      // hue direction with a saturating chroma: the light and dark tones of one coloured surface look alike
+      const chroma = Math.hypot(mean[1]!, mean[2]!);
+      const gain = chroma > 0 ? (W_CHROMA * Math.tanh(chroma / 20)) / chroma : 0;
+      data[o] = mean[0]! * W_LIGHT;
+      data[o + 1] = mean[1]! * gain;
+      data[o + 2] = mean[2]! * gain;
+      data[o + 3] = std[0]! * W_TEXTURE;
+      data[o + 4] = std[1]! * W_TEXTURE;
+      data[o + 5] = std[2]! * W_TEXTURE;
     }
   return { rows, cols, dim, data };
 }

@@ -11,7 +11,7 @@ export interface MaskCutOptions {
   readonly masksPerFrame: number;
   /** Drop a patch mask covering at most this fraction of the patches (MaskCut: 0.01). */
   readonly minPatchFraction: number;
-  /** Refine at pixel level (and apply MaskCut's IoU >= 0.5 acceptance). */
+  /** Refine at pixel level (refine.ts). */
   readonly refine: boolean;
 }
 
@@ -79,11 +79,17 @@ export function maskCutFrame(
     if (!previous && area <= options.minPatchFraction * n) patchMask = new Uint8Array(n);
     previous = patchMask;
     if (!patchMask.some((v) => v)) continue;
+    const object = toObject(patchMask, cut.ncut);
+    if (object) objects.push(object);
+  }
+  return objects;
+
+  function toObject(patchMask: Uint8Array, ncut: number): FrameObject | undefined {
     let pixels = upsample(patchMask, rows, cols, height, width);
     for (let p = 0; p < pixels.length; p++) if (taken[p]) pixels[p] = 0;
     if (options.refine) {
       const refined = refineMask(pixels, lab, height, width, band);
-      if (!refined) continue;
+      if (!refined) return undefined;
       for (let p = 0; p < refined.length; p++) if (taken[p]) refined[p] = 0;
       pixels = refined;
     }
@@ -97,15 +103,14 @@ export function maskCutFrame(
         sy += Math.floor(p / width);
         taken[p] = 1;
       }
-    if (pixelArea < 0.002 * height * width || pixelArea < 4) continue;
-    objects.push({
+    if (pixelArea < 0.002 * height * width || pixelArea < 4) return undefined;
+    return {
       mask: pixels,
       area: pixelArea,
-      quality: Math.max(0, Math.min(1, 1 - cut.ncut / 2)),
+      quality: Math.max(0, Math.min(1, 1 - ncut / 2)),
       descriptor: describe(features, patchMask),
       cx: sx / pixelArea,
       cy: sy / pixelArea,
-    });
+    };
   }
-  return objects;
 }

@@ -68,7 +68,8 @@ export function ncutValue(a: Float64Array, n: number, part: Uint8Array): number 
 }
 
 /**
- * Bipartitions the patch graph as MaskCut does: x = Fiedler vector; side = x > mean(x); seed = argmax |x|; if 3 or
+ * Bipartitions the patch graph as MaskCut does: x = Fiedler vector (sign fixed: largest |x| positive); side =
+ * x > mean(x); seed = argmax |x|; if 3 or
  * 4 of the corner patches are on that side, or the seed is not, take the other side (and seed = argmax of -x);
  * keep the seed's 4-connected component.
  * @param a dense affinity, (rows*cols)^2, symmetric, non-negative.
@@ -76,6 +77,11 @@ export function ncutValue(a: Float64Array, n: number, part: Uint8Array): number 
 export function bipartition(a: Float64Array, rows: number, cols: number): Bipartition {
   const n = rows * cols;
   const { vector, eigenvalue } = fiedlerVector(a, n);
+  // The seed rule depends on the eigenvector's sign, which eigensolvers leave arbitrary (MaskCut inherits LAPACK's):
+  // fix it so that the largest |value| is positive.
+  let peak = 0;
+  for (let i = 1; i < n; i++) if (Math.abs(vector[i]!) > Math.abs(vector[peak]!)) peak = i;
+  if (vector[peak]! < 0) for (let i = 0; i < n; i++) vector[i] = -vector[i]!;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += vector[i]!;
   mean /= n;

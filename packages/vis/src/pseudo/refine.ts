@@ -1,7 +1,9 @@
 // Pixel-level refinement of an upsampled patch mask. MaskCut runs a DenseCRF here; we use a cheaper stand-in with
-// the same role and the same acceptance rule: pixels near the mask boundary are re-labelled by a per-channel
-// Gaussian colour model of the object against its surrounding ring, holes are filled, fragments not touching the
-// original mask are dropped, and a result that moves too far from the input (IoU < 0.5) is discarded.
+// the same role: pixels near the mask boundary are re-labelled by a per-channel Gaussian colour model of the
+// object against its surrounding ring, holes are filled, fragments not touching the original mask are dropped.
+// MaskCut discards a CRF result with IoU < 0.5 against its input; patch masks (and our context-pooled colour
+// features) overshoot small objects by up to a patch on every side, so our rule is on containment instead: the
+// result must keep at least a quarter of the input and not grow past 1.5x of it.
 
 /** IoU of two 0/1 masks of equal length. */
 export function maskIou(a: Uint8Array, b: Uint8Array): number {
@@ -104,7 +106,7 @@ function negLogLik(lab: Float32Array, p: number, s: { mean: number[]; variance: 
  * Refines a pixel mask on a Lab image (`[h*w*3]`): pixels within `band` of the boundary are re-labelled by
  * comparing a Gaussian colour model of the mask's interior with one of the ring around it (2 rounds); holes are
  * filled; only components overlapping the input survive.
- * @returns the refined mask, or `null` when it has IoU < 0.5 with the input (MaskCut's rule after its CRF).
+ * @returns the refined mask, or `null` when it keeps less than 1/4 of the input or grows past 1.5x its area.
  */
 export function refineMask(mask: Uint8Array, lab: Float32Array, height: number, width: number, band: number): Uint8Array | null {
   const n = height * width;
@@ -142,5 +144,13 @@ export function refineMask(mask: Uint8Array, lab: Float32Array, height: number, 
       }
     }
   }
-  return maskIou(keep, mask) < 0.5 ? null : keep;
+  let inputArea = 0;
+  let area = 0;
+  let kept = 0;
+  for (let p = 0; p < n; p++) {
+    inputArea += mask[p]!;
+    area += keep[p]!;
+    kept += keep[p]! & mask[p]!;
+  }
+  return kept < 0.25 * inputArea || area > 1.5 * inputArea ? null : keep;
 }
