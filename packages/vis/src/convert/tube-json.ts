@@ -67,3 +67,37 @@ export function buildTubeJson(videos: readonly ConvertedVideo[], videoIds: Reado
     categories: [{ ...OBJECT_CATEGORY }],
   };
 }
+
+/** A YouTube-VIS result entry made from a tube (see {@link tubesToResults}). */
+export interface TubeResult {
+  video_id: number;
+  category_id: number;
+  score: number;
+  segmentations: (CompressedRle | null)[];
+}
+
+/**
+ * Turns step B tubes into a YouTube-VIS results list, to score pseudo tubes against ground truth (class-agnostic).
+ * Mask PNGs carry no scores, but step A writes labels in decreasing score order, so within a video the k-th tube
+ * (0-based) gets score 1 / (k + 1). Videos are matched by folder name (the first path part of `file_names[0]`) to
+ * `gtVideos`; tubes of videos the GT lacks are left out.
+ */
+export function tubesToResults(
+  tubes: TubeJson,
+  gtVideos: readonly { id: number; file_names?: readonly string[] }[],
+  categoryId = 1,
+): TubeResult[] {
+  const folder = (names?: readonly string[]) => (names?.[0] ?? '').replaceAll('\\', '/').split('/')[0]!;
+  const gtIdOf = new Map(gtVideos.map((v) => [folder(v.file_names), v.id]));
+  const folderOf = new Map(tubes.videos.map((v) => [v.id, folder(v.file_names)]));
+  const rank = new Map<number, number>();
+  const out: TubeResult[] = [];
+  for (const a of tubes.annotations) {
+    const k = rank.get(a.video_id) ?? 0;
+    rank.set(a.video_id, k + 1);
+    const videoId = gtIdOf.get(folderOf.get(a.video_id) ?? '');
+    if (videoId === undefined) continue;
+    out.push({ video_id: videoId, category_id: categoryId, score: 1 / (k + 1), segmentations: a.segmentations });
+  }
+  return out;
+}
