@@ -2,21 +2,32 @@
 //   allreduce <MB,MB,...> <reps>   time all-reduces (sum) of Float32Arrays of each size
 //   oneway <MB> <reps>             time broadcasts from rank 0 (one link, one direction: the raw transport speed)
 //   train <steps> <batch>          time compute-bound MLP steps with bucketed gradient averaging
-// Times go to the launcher with sendToLauncher: the max over ranks of each repetition, in ms.
+// Times go to the launcher with sendToLauncher: wall and CPU time (user + system) of each repetition, the max over
+// ranks, in ms. CPU time does not grow when other programs compete for the cores; wall time does.
 import { GradientSync, Mt19937, initProcessGroup, sendToLauncher } from '../src/index.js';
 
 const MB = 1 << 20;
 
-async function timeReps(pg: Awaited<ReturnType<typeof initProcessGroup>>, reps: number, body: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
+/** Per repetition: wall time (max over ranks) and CPU time (user + system, max over ranks), ms. */
+interface Timing {
+  wall: number[];
+  cpu: number[];
+}
+
+async function timeReps(pg: Awaited<ReturnType<typeof initProcessGroup>>, reps: number, body: () => Promise<unknown>): Promise<Timing> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < reps; i++) {
     await pg.barrier();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await body();
-    times.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  const all = await pg.allGatherObject(times);
-  return times.map((_, i) => Math.max(...all.map((t) => t[i]!)));
+  const all = await pg.allGatherObject({ wall, cpu });
+  return { wall: wall.map((_, i) => Math.max(...all.map((t) => t.wall[i]!))), cpu: cpu.map((_, i) => Math.max(...all.map((t) => t.cpu[i]!))) };
 }
 
 // A 3-layer tanh MLP on float32 with a hand-written backward pass: ~0.4M parameters, compute-bound in JS.
@@ -66,7 +77,7 @@ export default async function main(): Promise<void> {
   const [task, a, b] = process.argv.slice(2);
   const pg = await initProcessGroup();
   if (task === 'allreduce') {
-    const out: Record<string, number[]> = {};
+    const out: Record<string, Timing> = {};
     for (const mb of a!.split(',').map(Number)) {
       const data = new Float32Array((mb * MB) / 4).fill(pg.rank + 1);
       await pg.allReduce(data); // warm-up: page faults, JIT
@@ -90,10 +101,17 @@ export default async function main(): Promise<void> {
     await sync.broadcastParameters(model.weights);
     const data = new Mt19937(100 + pg.rank);
     const xs = Float32Array.from({ length: batch * model.inputDim }, () => data.nextUint32() / 2 ** 32 - 0.5);
+    let commWall = 0; // time inside the gradient all-reduce, summed over the timed steps
+    let commCpu = 0;
     const step = async (): Promise<void> => {
       for (const g of model.grads) g.fill(0);
       for (let s = 0; s < batch; s++) model.sample(xs.subarray(s * model.inputDim, (s + 1) * model.inputDim), 0.5);
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
       await sync.reduce(model.grads);
+      commWall += performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      commCpu += (c.user + c.system) / 1000;
       for (let l = 0; l < model.weights.length; l++) {
         const w = model.weights[l]!;
         const g = model.grads[l]!;
@@ -101,9 +119,12 @@ export default async function main(): Promise<void> {
       }
     };
     await step(); // warm-up
+    commWall = 0;
+    commCpu = 0;
     const times = await timeReps(pg, steps, step);
     const params = model.weights.reduce((n, w) => n + w.length, 0);
-    if (pg.isMain) await sendToLauncher({ task, times, params });
+    const comm = await pg.allGatherObject({ wall: commWall / steps, cpu: commCpu / steps });
+    if (pg.isMain) await sendToLauncher({ task, times, params, commWall: Math.max(...comm.map((c) => c.wall)), commCpu: Math.max(...comm.map((c) => c.cpu)) });
   }
   await pg.destroy();
 }

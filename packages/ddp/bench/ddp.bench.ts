@@ -26,17 +26,27 @@ async function workers<T>(nproc: number, args: string[], extra: { transport?: st
   return message;
 }
 
-function memcpyMs(bytes: number, reps: number): number {
+interface Timing {
+  wall: number[];
+  cpu: number[];
+}
+
+/** Median wall and CPU time of a single-process memcpy (TypedArray.set) of `bytes`, ms. */
+function memcpyMs(bytes: number, reps: number): { wall: number; cpu: number } {
   const src = new Float32Array(bytes / 4).fill(1);
   const dst = new Float32Array(bytes / 4);
   dst.set(src); // page faults out of the timing
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     dst.set(src);
-    times.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return median(times);
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 /** What a shared-memory-file transport would pay per hop at least: write into /dev/shm, read back (no signalling). */
@@ -66,46 +76,54 @@ const load0 = loadavg();
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${load0.map((l) => l.toFixed(2)).join(' ')}`);
 
 // 1. all-reduce (sum) with 2 local workers over the default transport, vs memcpy
-const ar = await workers<{ times: Record<string, number[]>; transport: string }>(2, ['allreduce', SIZES.join(','), String(Math.max(...Object.values(REPS)))]);
-console.log(`\nall-reduce, 2 local workers (${ar.transport}), median of repetitions; GB/s = buffer bytes / time (algorithm bandwidth)`);
-console.log('| size | all-reduce ms | all-reduce GB/s | memcpy ms | memcpy GB/s | ratio to memcpy |');
-console.log('|---:|---:|---:|---:|---:|---:|');
-const ratios: Record<number, number> = {};
+const ar = await workers<{ times: Record<string, Timing>; transport: string }>(2, ['allreduce', SIZES.join(','), String(Math.max(...Object.values(REPS)))]);
+console.log(`\nall-reduce, 2 local workers (${ar.transport}), median of repetitions; GB/s = buffer bytes / time (algorithm bandwidth).`);
+console.log('Wall: elapsed time. CPU: user + system time of the busier rank (for the all-reduce) or of the process (memcpy);');
+console.log('CPU time does not grow with competing load, so the CPU ratio is what a machine with 2 free cores shows.');
+console.log('| size | all-reduce ms (wall / CPU) | all-reduce GB/s (wall) | memcpy ms (wall / CPU) | memcpy GB/s (wall) | ratio (wall) | ratio (CPU) |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|');
+const ratios: Record<number, { wall: number; cpu: number }> = {};
 for (const mb of SIZES) {
   const bytes = mb * MB;
-  const t = median(ar.times[mb]!.slice(0, REPS[mb]));
+  const t = { wall: median(ar.times[mb]!.wall.slice(0, REPS[mb])), cpu: median(ar.times[mb]!.cpu.slice(0, REPS[mb])) };
   const m = memcpyMs(bytes, REPS[mb]! * 2);
-  ratios[mb] = gbps(bytes, t) / gbps(bytes, m);
-  console.log(`| ${mb} MB | ${fmt(t)} | ${fmt(gbps(bytes, t))} | ${fmt(m)} | ${fmt(gbps(bytes, m))} | ${fmt(ratios[mb]!, 3)}x |`);
+  ratios[mb] = { wall: m.wall / t.wall, cpu: m.cpu / t.cpu };
+  console.log(`| ${mb} MB | ${fmt(t.wall)} / ${fmt(t.cpu)} | ${fmt(gbps(bytes, t.wall))} | ${fmt(m.wall)} / ${fmt(m.cpu)} | ${fmt(gbps(bytes, m.wall))} | ${fmt(ratios[mb]!.wall, 3)}x | ${fmt(ratios[mb]!.cpu, 3)}x |`);
 }
 
 // 2. transports: one 64 MB buffer over one link (broadcast from rank 0), and the all-reduce over TCP
-const oneIpc = await workers<{ times: number[] }>(2, ['oneway', '64', '6'], { transport: 'ipc' });
-const oneTcp = await workers<{ times: number[] }>(2, ['oneway', '64', '6'], { transport: 'tcp' });
-const arTcp = await workers<{ times: Record<string, number[]> }>(2, ['allreduce', '64', '6'], { transport: 'tcp' });
+const oneIpc = await workers<{ times: Timing }>(2, ['oneway', '64', '6'], { transport: 'ipc' });
+const oneTcp = await workers<{ times: Timing }>(2, ['oneway', '64', '6'], { transport: 'tcp' });
+const arTcp = await workers<{ times: Record<string, Timing> }>(2, ['allreduce', '64', '6'], { transport: 'tcp' });
 const shm = shmFileMs(64 * MB, 6);
-console.log('\ntransports, 64 MB');
+console.log('\ntransports, 64 MB (wall time)');
 console.log('| path | ms | GB/s |');
 console.log('|---|---:|---:|');
-console.log(`| unix socket (ipc), one link, one way | ${fmt(median(oneIpc.times))} | ${fmt(gbps(64 * MB, median(oneIpc.times)))} |`);
-console.log(`| TCP loopback (tcp), one link, one way | ${fmt(median(oneTcp.times))} | ${fmt(gbps(64 * MB, median(oneTcp.times)))} |`);
+console.log(`| unix socket (ipc), one link, one way | ${fmt(median(oneIpc.times.wall))} | ${fmt(gbps(64 * MB, median(oneIpc.times.wall)))} |`);
+console.log(`| TCP loopback (tcp), one link, one way | ${fmt(median(oneTcp.times.wall))} | ${fmt(gbps(64 * MB, median(oneTcp.times.wall)))} |`);
 if (shm !== undefined) console.log(`| /dev/shm file write + read, one process, no signalling | ${fmt(shm)} | ${fmt(gbps(64 * MB, shm))} |`);
-console.log(`| all-reduce over tcp, 2 workers | ${fmt(median(arTcp.times['64']!))} | ${fmt(gbps(64 * MB, median(arTcp.times['64']!)))} |`);
+console.log(`| all-reduce over tcp, 2 workers | ${fmt(median(arTcp.times['64']!.wall))} | ${fmt(gbps(64 * MB, median(arTcp.times['64']!.wall)))} |`);
 
 // 3. scaling of a compute-bound training step: 1 vs 2 workers, same per-worker batch
 const steps = 12;
 const batch = 48;
-const one = await workers<{ times: number[]; params: number }>(1, ['train', String(steps), String(batch)]);
-const two = await workers<{ times: number[]; params: number }>(2, ['train', String(steps), String(batch)]);
-const t1 = median(one.times);
-const t2 = median(two.times);
-const scaling = (2 * batch) / t2 / (batch / t1);
+const one = await workers<{ times: Timing; params: number; commWall: number; commCpu: number }>(1, ['train', String(steps), String(batch)]);
+const two = await workers<{ times: Timing; params: number; commWall: number; commCpu: number }>(2, ['train', String(steps), String(batch)]);
+const w1 = median(one.times.wall);
+const w2 = median(two.times.wall);
+const c1 = median(one.times.cpu);
+const c2 = median(two.times.cpu);
+const scaling = { wall: (2 * batch) / w2 / (batch / w1), cpu: (2 * c1) / c2 };
 console.log(`\ntraining step: MLP 256-768-256-1 (${(one.params / 1e6).toFixed(2)}M parameters, gradients averaged in 25 MiB buckets), ${batch} samples per worker, median of ${steps} steps`);
-console.log('| workers | step ms | samples/s | scaling |');
-console.log('|---:|---:|---:|---:|');
-console.log(`| 1 | ${fmt(t1, 1)} | ${fmt((batch / t1) * 1000, 0)} | 1.00x |`);
-console.log(`| 2 | ${fmt(t2, 1)} | ${fmt(((2 * batch) / t2) * 1000, 0)} | ${fmt(scaling)}x |`);
+console.log('scaling (wall) = samples/s with 2 workers / with 1; scaling (CPU) = 2 x CPU time per step of 1 worker / of the busier of 2');
+console.log('| workers | step ms (wall / CPU) | of which gradient all-reduce ms (wall / CPU) | samples/s (wall) | scaling (wall) | scaling (CPU) |');
+console.log('|---:|---:|---:|---:|---:|---:|');
+console.log(`| 1 | ${fmt(w1, 1)} / ${fmt(c1, 1)} | ${fmt(one.commWall, 2)} / ${fmt(one.commCpu, 2)} | ${fmt((batch / w1) * 1000, 0)} | 1.00x | 1.00x |`);
+console.log(`| 2 | ${fmt(w2, 1)} / ${fmt(c2, 1)} | ${fmt(two.commWall, 2)} / ${fmt(two.commCpu, 2)} | ${fmt(((2 * batch) / w2) * 1000, 0)} | ${fmt(scaling.wall)}x | ${fmt(scaling.cpu)}x |`);
+console.log(`communication CPU share of a 2-worker step: ${fmt((100 * two.commCpu) / c2, 1)}% (the ideal scaling is 2 x (1 - that share) when each worker has a free core)`);
 
 const load1 = loadavg();
 console.log(`\nload average at the end: ${load1.map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores; above ~0.5 the machine was not quiet)`);
-console.log(`targets: all-reduce 64 MB >= 0.25x memcpy: ${ratios[64]! >= 0.25 ? 'met' : 'NOT met'} (${fmt(ratios[64]!, 3)}x); scaling >= 1.8x: ${scaling >= 1.8 ? 'met' : 'NOT met'} (${fmt(scaling)}x)`);
+const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+console.log(`targets (wall): all-reduce 64 MB >= 0.25x memcpy: ${verdict(ratios[64]!.wall >= 0.25)} (${fmt(ratios[64]!.wall, 3)}x); scaling >= 1.8x: ${verdict(scaling.wall >= 1.8)} (${fmt(scaling.wall)}x)`);
+console.log(`targets (CPU):  all-reduce 64 MB >= 0.25x memcpy: ${verdict(ratios[64]!.cpu >= 0.25)} (${fmt(ratios[64]!.cpu, 3)}x); scaling >= 1.8x: ${verdict(scaling.cpu >= 1.8)} (${fmt(scaling.cpu)}x)`);
