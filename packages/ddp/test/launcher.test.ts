@@ -92,6 +92,8 @@ describe('ddp-run', () => {
     const p = start(['--nproc', '3', '--device', 'cpu', '--kill-grace', '2', join(WORKERS, 'faults.mjs'), 'throw', '1']);
     const exit = await p.exited;
     expect(exit.code).toBe(1);
+    const thrownAt = Number(/THROWING at (\d+)/.exec(p.stdout())![1]);
+    expect(exit.at - thrownAt).toBeLessThan(10_000);
     expect(p.stderr()).toMatch(/^ddp-run: job failed: rank 1 \(pid \d+ on [^,]+, node 0\) failed: Error: boom at step 3$/m);
     expect(p.stderr()).toMatch(/^ {4}Error: boom at step 3\n {8}at (Module\.)?main \(.*faults\.mjs:\d+:\d+\)/m); // the worker's stack
     await expectGroupEmpty(p.pid);
