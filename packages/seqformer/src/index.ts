@@ -35,3 +35,4 @@ export {
 } from './modeling/weights.js';
 export { inferVideo, normalizeFrames, videoResults } from './inference.js';
 export { masksToOriginal, selectTracks, type PostprocessOptions, type TrackPrediction, type VideoPrediction } from './modeling/postprocess.js';
+export * from './engine/index.js';
