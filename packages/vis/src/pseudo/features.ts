@@ -74,6 +74,20 @@ export function buildAffinity(f: PatchFeatures, spec: AffinitySpec, removed?: Ui
   return a;
 }
 
+/**
+ * The affinity without the `removed` patches: a copy of `base` (built with nothing removed) where their rows and
+ * columns are `eps`, what {@link buildAffinity} with `removed` gives, without recomputing the rest.
+ */
+export function withoutPatches(base: Float64Array, n: number, removed: Uint8Array): Float64Array {
+  const a = Float64Array.from(base);
+  for (let i = 0; i < n; i++) {
+    if (!removed[i]) continue;
+    a.fill(AFFINITY_EPS, i * n, (i + 1) * n);
+    for (let j = 0; j < n; j++) a[j * n + i] = AFFINITY_EPS;
+  }
+  return a;
+}
+
 /** sRGB (0..255) to CIE Lab (D65), per pixel: `[h*w*3]` Float32 with L in 0..100, a/b roughly -128..127. */
 export function rgbToLab(image: RgbImage): Float32Array {
   const lin = new Float32Array(256);

@@ -1,7 +1,7 @@
 // MaskCut on one frame (data-eval.md 5.4): N successive normalized cuts, each on the graph without the patches
 // of the earlier masks; a mask too similar to the previous one (IoU > 0.5) or too small (<= 1 % of the patches)
 // is dropped; pixel masks are made disjoint, refined (refine.ts, our DenseCRF stand-in) and kept if still large.
-import { buildAffinity, type AffinitySpec, type PatchFeatures } from './features.js';
+import { buildAffinity, withoutPatches, type AffinitySpec, type PatchFeatures } from './features.js';
 import { bipartition } from './ncut.js';
 import { maskIou, refineMask } from './refine.js';
 
@@ -68,10 +68,11 @@ export function maskCutFrame(
   let previous: Uint8Array | undefined;
   const objects: FrameObject[] = [];
   const band = Math.max(2, Math.round(Math.max(height / rows, width / cols)));
+  const base = buildAffinity(features, affinity);
   for (let i = 0; i < options.masksPerFrame; i++) {
     if (previous) for (let p = 0; p < n; p++) painted[p] = painted[p]! | previous[p]!;
     if (painted.reduce((s, v) => s + v, 0) >= n - 2) break;
-    const a = buildAffinity(features, affinity, painted);
+    const a = i === 0 ? base : withoutPatches(base, n, painted); // MaskCut: earlier masks' patches drop out
     const cut = bipartition(a, rows, cols);
     let patchMask = cut.mask.data;
     const area = patchMask.reduce((s, v) => s + v, 0);
