@@ -95,6 +95,10 @@ export class Trainer implements TrainerState {
     }
   }
 
+  private nonFinite(what: string, cause?: unknown): SeqFormerError {
+    return new SeqFormerError('SEQFORMER_NONFINITE_LOSS', `Loss became infinite or NaN at iteration=${this.iter}! (${what}); lower SOLVER.BASE_LR or enable SOLVER.CLIP_GRADIENTS`, cause === undefined ? {} : { cause });
+  }
+
   /** One iteration: data, forward, backward, gradient averaging, clipping, update. */
   async runStep(): Promise<void> {
     const { model, solver } = this.o;
@@ -106,12 +110,20 @@ export class Trainer implements TrainerState {
       this.o.reseed?.(this.iter);
       const numBoxes = await computeNumBoxes(batch.targets, this.o.reduceNumBoxes);
       let losses: Record<string, tf.Scalar> = {};
-      const { value, grads } = tf.variableGrads(() => {
-        const out = model.forwardTrain(batch.clips, batch.targets, numBoxes, { training: true });
-        losses = out.losses;
-        for (const l of Object.values(losses)) tf.keep(l);
-        return out.total;
-      }, solver.variables);
+      let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+      try {
+        result = tf.variableGrads(() => {
+          const out = model.forwardTrain(batch.clips, batch.targets, numBoxes, { training: true });
+          losses = out.losses;
+          for (const l of Object.values(losses)) tf.keep(l);
+          return out.total;
+        }, solver.variables);
+      } catch (err) {
+        // a diverged model shows first in the matcher, whose costs become NaN before any loss is computed
+        if (/NaN|Infinity|invalid entry/.test((err as Error).message ?? '')) throw this.nonFinite('the matcher saw non-finite predictions', err);
+        throw err;
+      }
+      const { value, grads } = result;
       const lossNames = Object.keys(losses).sort();
       const local = new Float32Array(lossNames.length + 1);
       lossNames.forEach((n, i) => (local[i] = losses[n]!.dataSync()[0]!));
@@ -120,7 +132,7 @@ export class Trainer implements TrainerState {
       if (!local.every(Number.isFinite)) {
         tf.dispose(Object.values(grads));
         const bad = lossNames.filter((_, i) => !Number.isFinite(local[i]!));
-        throw new SeqFormerError('SEQFORMER_NONFINITE_LOSS', `Loss became infinite or NaN at iteration=${this.iter}! (${bad.join(', ') || 'total_loss'}); lower SOLVER.BASE_LR or enable SOLVER.CLIP_GRADIENTS`);
+        throw this.nonFinite(bad.join(', ') || 'total_loss');
       }
       // gradients by parameter name (tfjs names them by variable)
       const byVar = new Map(solver.optimizer.paramGroups.map((g) => [g.variable.name, g.name]));
