@@ -6,6 +6,7 @@ encode from row-major arrays (np.asfortranarray copy + encode, what callers with
 already Fortran-ordered arrays (the C encoder alone), decode, and a digest of the counts strings.
 """
 import hashlib
+import importlib.metadata
 import json
 import sys
 import time
@@ -32,7 +33,7 @@ def best(fn):
 enc = [M.encode(np.asfortranarray(m)) for m in masks]
 digest = hashlib.sha256('\n'.join(r['counts'].decode('ascii') for r in enc).encode()).hexdigest()
 print(json.dumps({
-    'pycocotools': getattr(pycocotools, '__version__', 'unknown'),
+    'pycocotools': importlib.metadata.version('pycocotools'),
     'numpy': np.__version__,
     'encode_c_order': best(lambda: [M.encode(np.asfortranarray(m)) for m in masks]),
     'encode_fortran': best(lambda: [M.encode(f) for f in fortran]),
