@@ -30,15 +30,29 @@ function mapColours(
   channels: number,
   count: number,
   width: number,
-  lookup: Map<number, number>,
+  palette: Uint8Array,
   what: string,
 ): Uint8Array {
+  const lookup = paletteLookup(palette);
+  // fast path: a table over 5-bit-per-channel colours; each hit is verified against the exact palette colour
+  const table = new Uint16Array(1 << 15);
+  for (let i = 0; i < palette.length / 3; i++) {
+    const q = ((palette[3 * i]! >> 3) << 10) | ((palette[3 * i + 1]! >> 3) << 5) | (palette[3 * i + 2]! >> 3);
+    table[q] = table[q] === 0 ? i + 1 : 0xffff; // 0xffff: several entries share the cell, use the map
+  }
   const out = new Uint8Array(count);
-  for (let p = 0; p < count; p++) {
-    const o = p * channels;
+  for (let p = 0, o = 0; p < count; p++, o += channels) {
     const r = pixels[o]!;
     const g = channels >= 3 ? pixels[o + 1]! : r;
     const b = channels >= 3 ? pixels[o + 2]! : r;
+    const hit = table[((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3)]!;
+    if (hit !== 0 && hit !== 0xffff) {
+      const e = 3 * (hit - 1);
+      if (palette[e] === r && palette[e + 1] === g && palette[e + 2] === b) {
+        out[p] = hit - 1;
+        continue;
+      }
+    }
     const index = lookup.get(colourKey(r, g, b));
     if (index === undefined || index === AMBIGUOUS) {
       const problem = index === AMBIGUOUS ? 'is listed twice in the palette' : `is not in the ${what}`;
@@ -70,7 +84,7 @@ export async function decodeLabelPng(bytes: Uint8Array, name: string): Promise<D
   }
   let decoded: { data: Buffer; info: sharp.OutputInfo };
   try {
-    const image = sharp(bytes, { failOn: 'warning' });
+    const image = sharp(bytes, { failOn: 'warning', sequentialRead: true });
     decoded = await (header.bitDepth === 16 ? image.raw({ depth: 'ushort' }) : image.raw()).toBuffer({
       resolveWithObject: true,
     });
@@ -84,7 +98,7 @@ export async function decodeLabelPng(bytes: Uint8Array, name: string): Promise<D
   const pixels = header.bitDepth === 16 ? narrow16(name, decoded.data, count * channels) : decoded.data;
   if (header.colourType === 3) {
     if (!header.palette) throw new ImageFileError(name, IMAGE_ERROR_CODES.corrupt, 'palette PNG without a PLTE chunk');
-    const data = mapColours(name, pixels, channels, count, width, paletteLookup(header.palette), 'PNG palette');
+    const data = mapColours(name, pixels, channels, count, width, header.palette, 'PNG palette');
     return { data, height, width, kind: 'palette' };
   }
   if (header.colourType === 0 || header.colourType === 4) {
@@ -126,7 +140,7 @@ function decodeRgbLabels(name: string, pixels: Buffer, channels: number, count: 
     for (let p = 0; p < count; p++) data[p] = pixels[p * channels]!;
     return { data, height, width, kind: 'grey' };
   }
-  const data = mapColours(name, pixels, channels, count, width, paletteLookup(VIDEOCUTLER_PALETTE), 'VideoCutLER palette');
+  const data = mapColours(name, pixels, channels, count, width, VIDEOCUTLER_PALETTE, 'VideoCutLER palette');
   return { data, height, width, kind: 'rgb-palette-colours' };
 }
 
