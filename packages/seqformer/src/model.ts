@@ -13,6 +13,7 @@ import { padClips, type ClipBatch } from './modeling/batching.js';
 import { layerLosses, weightedTotal, type LossWeights } from './modeling/criterion.js';
 import { matchVideo, type VideoMatch, type VideoTarget } from './modeling/matcher.js';
 import { SeqFormerNet, type ForwardState, type SeqFormerOutputs } from './modeling/seqformer.js';
+import { shareWasmIdentity } from './modeling/wasm-identity.js';
 import { exportStateDict, loadSeqFormerWeights, type WeightsReport } from './modeling/weights.js';
 
 /** Result of {@link SeqFormer.forwardTrain}. */
@@ -163,6 +164,7 @@ export function createSeqFormer(cfg: SeqFormerConfig | DeepPartial<SeqFormerConf
   if (full.MODEL.META_ARCHITECTURE !== 'SeqFormer') {
     throw new SeqFormerError('SEQFORMER_CONFIG_VALUE', `MODEL.META_ARCHITECTURE: only SeqFormer is built by @wsovvis/seqformer; got '${full.MODEL.META_ARCHITECTURE}'`, { exitCode: 2 });
   }
+  shareWasmIdentity();
   const backbone = getBackboneFactory(full.MODEL.BACKBONE.NAME)(full);
   const seed = full.SEED >= 0 ? full.SEED : 0;
   return backbone instanceof Promise ? backbone.then((b) => new SeqFormer(full, new SeqFormerNet(full, b, seed))) : new SeqFormer(full, new SeqFormerNet(full, backbone, seed));

@@ -76,6 +76,16 @@ describe('SeqFormer training objective matches the official code', () => {
     expect(missing).toEqual([]);
     const nonFinite = names.filter((n) => !tf.all(tf.isFinite(grads[vars.named.get(n)!.name])).dataSync()[0]);
     expect(nonFinite).toEqual([]);
-    tf.dispose(Object.values(grads));
+    // gradient checkpointing (on by default for wasm) recomputes layers in the backward pass: same gradients
+    model.net.checkpointing = !(model.net.checkpointing === 'auto' ? tf.getBackend() === 'wasm' : model.net.checkpointing);
+    const other = tf.variableGrads(() => model.forwardTrain(clips, targets, 3, { training: false }).total, [...vars.backbone, ...vars.other]);
+    model.net.checkpointing = 'auto';
+    for (const n of names) {
+      const v = vars.named.get(n)!.name;
+      const scale = Math.max(1e-3, tf.max(tf.abs(grads[v])).dataSync()[0]);
+      const diff = tf.max(tf.abs(tf.sub(grads[v], other.grads[v]))).dataSync()[0];
+      expect(diff / scale, `${n}: gradients with and without checkpointing differ by ${diff}`).toBeLessThan(1e-3);
+    }
+    tf.dispose([...Object.values(grads), ...Object.values(other.grads), other.value]);
   });
 });

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { xavierUniform, type Rng } from './init.js';
 import { addLinear, addNorm, dropout, layerNorm, linear, type LinearParams, type NormParams } from './layers.js';
 import { addMsda, msdaEncode, type LevelShapes, type MsdaDims, type MsdaParams } from './ms-deform-attn.js';
+import { checkpoint } from './no-grad.js';
 import type { ParamStore } from './params.js';
 
 /** Parameters of one encoder layer. */
@@ -43,14 +44,37 @@ export interface EncoderInputs {
   readonly shapes: LevelShapes;
 }
 
-/** Runs the encoder on `src` `[N, S, C]` (N = all frames of the batch); returns the memory `[N, S, C]`. */
-export function runEncoder(layers: readonly EncoderLayerParams[], src: tf.Tensor3D, inp: EncoderInputs, dropoutRate: number, training: boolean): tf.Tensor3D {
+function layerVariables(l: EncoderLayerParams): tf.Variable[] {
+  const a = l.selfAttn;
+  return [a.samplingOffsets, a.attentionWeights, a.valueProj, a.outputProj, l.linear1, l.linear2].flatMap((p) => [p.w, p.b]).concat([l.norm1.g, l.norm1.b, l.norm2.g, l.norm2.b]);
+}
+
+function encoderLayer(l: EncoderLayerParams, x: tf.Tensor3D, inp: EncoderInputs, rate: number, training: boolean, seed: number): tf.Tensor3D {
+  const attn = msdaEncode(l.selfAttn, tf.add(x, inp.pos) as tf.Tensor3D, inp.ref, x, inp.keep, inp.shapes);
+  const y = layerNorm(tf.add(x, dropout(attn, rate, training, seed)), l.norm1) as tf.Tensor3D;
+  const h = dropout(linear(y, l.linear1, 'relu'), rate, training, seed + 1);
+  return layerNorm(tf.add(y, dropout(linear(h, l.linear2), rate, training, seed + 2)), l.norm2) as tf.Tensor3D;
+}
+
+/**
+ * Runs the encoder on `src` `[N, S, C]` (N = all frames of the batch); returns the memory `[N, S, C]`.
+ * With `checkpointed`, each layer keeps only its input for the backward pass and is recomputed there (memory
+ * for long clips on the 4 GB wasm heap; same results).
+ */
+export function runEncoder(layers: readonly EncoderLayerParams[], src: tf.Tensor3D, inp: EncoderInputs, dropoutRate: number, training: boolean, checkpointed = false): tf.Tensor3D {
   let x = src;
   for (const l of layers) {
-    const attn = msdaEncode(l.selfAttn, tf.add(x, inp.pos) as tf.Tensor3D, inp.ref, x, inp.keep, inp.shapes);
-    x = layerNorm(tf.add(x, dropout(attn, dropoutRate, training)), l.norm1) as tf.Tensor3D;
-    const h = dropout(linear(x, l.linear1, 'relu'), dropoutRate, training);
-    x = layerNorm(tf.add(x, dropout(linear(h, l.linear2), dropoutRate, training)), l.norm2) as tf.Tensor3D;
+    const seed = Math.floor(Math.random() * 2 ** 30);
+    const input = x;
+    // one scope per layer: what the backward pass does not need is freed right away
+    x = checkpointed
+      ? checkpoint(
+          // every tensor the recomputation reads is an input: the forward scope frees the others before backward
+          (xi, pos, ref, keep) => encoderLayer(l, xi as tf.Tensor3D, { pos: pos as tf.Tensor3D, ref, keep: keep as tf.Tensor2D, shapes: inp.shapes }, dropoutRate, training, seed),
+          [input, inp.pos, inp.ref, inp.keep],
+          layerVariables(l),
+        )
+      : tf.tidy(() => encoderLayer(l, input, inp, dropoutRate, training, seed));
   }
   return x;
 }

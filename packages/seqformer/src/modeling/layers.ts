@@ -83,9 +83,9 @@ export function conv2d(x: tf.Tensor4D, p: ConvParams, activation: 'linear' | 're
   return tf.fused.conv2d({ x, filter: p.w as tf.Tensor4D, strides: p.stride, pad: p.pad, bias: p.b, activation });
 }
 
-/** Dropout in training mode only (rate 0 or inference: identity). */
-export function dropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
-  return training && rate > 0 ? tf.dropout(x, rate) : x;
+/** Dropout in training mode only (rate 0 or inference: identity); a `seed` makes the mask reproducible. */
+export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: number): tf.Tensor {
+  return training && rate > 0 ? tf.dropout(x, rate, undefined, seed) : x;
 }
 
 /** Parameters of nn.MultiheadAttention (in_proj [3C, C] rows Wq; Wk; Wv, out_proj). */

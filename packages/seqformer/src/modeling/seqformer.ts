@@ -166,6 +166,25 @@ export class SeqFormerNet {
     void kaimingUniform;
   }
 
+  /**
+   * Gradient checkpointing of the encoder layers in training: `'auto'` (default) turns it on for the wasm backend,
+   * whose heap is limited to 4 GB; results are the same either way.
+   */
+  get checkpointing(): boolean | 'auto' {
+    return this.checkpointingMode;
+  }
+
+  set checkpointing(mode: boolean | 'auto') {
+    this.checkpointingMode = mode;
+    if (this.backbone.checkpointing !== undefined) this.backbone.checkpointing = mode;
+  }
+
+  private checkpointingMode: boolean | 'auto' = 'auto';
+
+  private useCheckpointing(): boolean {
+    return this.checkpointingMode === 'auto' ? tf.getBackend() === 'wasm' : this.checkpointingMode;
+  }
+
   /** Names of the backbone levels fed to the transformer (all outputs but the first). */
   get transformerBackboneLevels(): readonly string[] {
     return this.backboneLevels;
@@ -197,14 +216,17 @@ export class SeqFormerNet {
     const b = n / t;
     const [, hp, wp] = images.shape;
     const frameSizes = sizes.flatMap((s) => Array<readonly [number, number]>(t).fill(s));
+    const M = (l: string) => process.env.DM && console.log(l, (tf.memory().numBytes / 1e6).toFixed(0));
     const feats = this.backbone.apply(images, training);
+    M('backbone');
     // input projections: backbone levels 1x1, then stride-2 3x3 convs on the last raw map / the last projection
     const srcs: tf.Tensor4D[] = [];
     for (let l = 0; l < d.levels; l++) {
       const p = this.inputProj[l];
       const input = l < this.backboneLevels.length ? feats[this.backboneLevels[l]] : l === this.backboneLevels.length ? feats[Object.keys(feats).sort().pop()!] : srcs[l - 1];
-      srcs.push(groupNorm(conv2d(input, p.conv), 32, p.gn));
+      srcs.push(tf.tidy(() => groupNorm(conv2d(input, p.conv), 32, p.gn)));
     }
+    M('srcs');
     const geos = srcs.map((s) => levelGeometry(frameSizes, hp, wp, s.shape[1], s.shape[2]));
     const shapes: LevelShapes = { shapes: geos.map((g) => [g.h, g.w] as const) };
     const s = geos.reduce((a, g) => a + g.h * g.w, 0);
@@ -219,8 +241,10 @@ export class SeqFormerNet {
       Float32Array.from({ length: n * s * d.levels * 2 }, (_, i) => refs[Math.floor(i / (t * s * d.levels * 2))][i % (s * d.levels * 2)]),
       [n, s, d.levels, 2],
     );
-    const memory = runEncoder(this.encoder, srcFlat, { pos: posFlat, ref: encRef, keep, shapes }, d.dropout, training);
+    M('pre-encoder');
+    const memory = runEncoder(this.encoder, srcFlat, { pos: posFlat, ref: encRef, keep, shapes }, d.dropout, training, training && this.useCheckpointing());
 
+    M('encoder');
     // decoder
     const [queryPos0, tgt0] = tf.split(this.queryEmbed, 2, 1);
     const queryPos = tf.tile(tf.expandDims(queryPos0, 0), [b, 1, 1]) as tf.Tensor3D;
@@ -233,15 +257,20 @@ export class SeqFormerNet {
     const inputs = { memory, keep, shapes, queryPos, validRatios: vr, numFrames: t, dropout: d.dropout, training };
     for (let lid = 0; lid < d.decLayers; lid++) {
       const refDim = ref.shape[3];
-      const refInput = tf.mul(tf.expandDims(ref, 3), refDim === 4 ? vr4 : vr); // [B, T, Q, L, 2|4]
-      const out = decoderLayer(this.decoder[lid], tgt, tgtBox, refInput, inputs);
+      const refIn = ref;
+      const out = tf.tidy(() => {
+        const refInput = tf.mul(tf.expandDims(refIn, 3), refDim === 4 ? vr4 : vr); // [B, T, Q, L, 2|4]
+        const o = decoderLayer(this.decoder[lid], tgt, tgtBox, refInput, inputs);
+        const logits = linear(o.tgt, this.classEmbed[lid]) as tf.Tensor3D;
+        const tmp = mlp(o.tgtBox, this.bboxEmbed[lid]);
+        const inv = inverseSigmoid(refIn);
+        const unact = refDim === 4 ? tf.add(tmp, inv) : tf.add(tmp, tf.pad(inv, [[0, 0], [0, 0], [0, 0], [0, 2]]));
+        return { tgt: o.tgt, tgtBox: o.tgtBox, logits, boxes: tf.sigmoid(unact) as tf.Tensor4D };
+      });
       tgt = out.tgt;
       tgtBox = out.tgtBox;
-      const logits = linear(tgt, this.classEmbed[lid]) as tf.Tensor3D;
-      const tmp = mlp(tgtBox, this.bboxEmbed[lid]);
-      const inv = inverseSigmoid(ref);
-      const unact = refDim === 4 ? tf.add(tmp, inv) : tf.add(tmp, tf.pad(inv, [[0, 0], [0, 0], [0, 0], [0, 2]]));
-      const boxes = tf.sigmoid(unact) as tf.Tensor4D;
+      const { logits, boxes } = out;
+      M('dec ' + lid);
       layers.push({ predLogits: logits, predBoxes: boxes, hs: tgt, refIn: ref });
       // the next layer starts from these boxes, without gradient (reference_points.detach())
       ref = tf.tensor4d(boxes.dataSync() as Float32Array, boxes.shape as [number, number, number, number]);
@@ -253,7 +282,7 @@ export class SeqFormerNet {
       start += g.h * g.w;
       return m;
     });
-    const maskFeats = maskFeatures(this.maskHead, mems[0], mems[1], mems[2]);
+    const maskFeats = tf.tidy(() => maskFeatures(this.maskHead, mems[0], mems[1], mems[2]));
     return { layers, maskFeats, memory, sizes, paddedSize: [hp, wp], numFrames: t };
   }
 

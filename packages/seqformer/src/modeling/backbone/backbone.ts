@@ -22,6 +22,8 @@ export interface Backbone {
    * ResNet), so checkpoints save and load them; `trainable: false` ones never reach an optimizer.
    */
   readonly params: ParamStore;
+  /** Gradient checkpointing of its trainable parts in training, if supported (`'auto'`: on for wasm). */
+  checkpointing?: boolean | 'auto';
   /** Called after weights were loaded into `params` (e.g. to refresh folded constants). */
   onWeightsLoaded?(): void;
   /** Frees memory held outside `params` (the model disposes `params` itself). */

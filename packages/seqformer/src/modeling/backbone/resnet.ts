@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SeqFormerConfig } from '../../config/defaults.js';
 import { SeqFormerError } from '../../errors.js';
 import { normal, Rng } from '../init.js';
+import { checkpoint, withoutGradient } from '../no-grad.js';
 import { ParamStore } from '../params.js';
 import type { Backbone, ShapeSpec } from './backbone.js';
 
@@ -155,22 +156,57 @@ class ResNet implements Backbone {
     return out;
   }
 
-  apply(images: tf.Tensor4D): Record<string, tf.Tensor4D> {
+  /** Gradient checkpointing of the trainable stages in training (`'auto'`: on for the 4 GB wasm heap). */
+  checkpointing: boolean | 'auto' = 'auto';
+
+  apply(images: tf.Tensor4D, training = false): Record<string, tf.Tensor4D> {
     const want = new Set(this.cfg.MODEL.RESNETS.OUT_FEATURES);
     const out: Record<string, tf.Tensor4D> = {};
-    let x: tf.Tensor4D = tf.maxPool(convBn(images, this.stem, this.foldedOf(this.stem), true), 3, 2, 1);
-    if (want.has('stem')) out.stem = x;
-    this.stages.forEach((stage, s) => {
-      for (const block of stage) {
-        let y = x;
-        block.convs.forEach((c, i) => {
-          y = convBn(y, c, this.foldedOf(c), i < block.convs.length - 1);
+    const freezeAt = this.cfg.MODEL.BACKBONE.FREEZE_AT;
+    const stem = (x: tf.Tensor): tf.Tensor4D => tf.tidy(() => tf.maxPool(convBn(x as tf.Tensor4D, this.stem, this.foldedOf(this.stem), true), 3, 2, 1));
+    const stage = (x: tf.Tensor, s: number): tf.Tensor4D => {
+      let y = x as tf.Tensor4D;
+      for (const block of this.stages[s]) {
+        y = tf.tidy(() => {
+          let z = y;
+          block.convs.forEach((c, i) => {
+            z = convBn(z, c, this.foldedOf(c), i < block.convs.length - 1);
+          });
+          const sc = block.shortcut ? convBn(y, block.shortcut, this.foldedOf(block.shortcut), false) : y;
+          return tf.relu(tf.add(z, sc)) as tf.Tensor4D;
         });
-        const sc = block.shortcut ? convBn(x, block.shortcut, this.foldedOf(block.shortcut), false) : x;
-        x = tf.relu(tf.add(y, sc)) as tf.Tensor4D;
       }
-      if (want.has(`res${s + 2}`)) out[`res${s + 2}`] = x;
-    });
+      return y;
+    };
+    // The frozen prefix (FREEZE_AT: 1 = stem, 2 = stem + res2, ...) runs off the gradient tape, as under
+    // torch.no_grad: nothing of it is kept for the backward pass.
+    const frozenStages = Math.max(0, Math.min(4, freezeAt - 1));
+    const ckpt = training && (this.checkpointing === 'auto' ? tf.getBackend() === 'wasm' : this.checkpointing);
+    const runFrom = (x: tf.Tensor, from: number, to: number): tf.Tensor4D => {
+      let y = x as tf.Tensor4D;
+      for (let s = from; s < to; s++) {
+        const vars = this.stages[s].flatMap((b) => [...b.convs, ...(b.shortcut ? [b.shortcut] : [])]).filter((c) => c.trainable).map((c) => c.w);
+        const input = y;
+        y = ckpt && vars.length ? checkpoint((xi) => stage(xi, s), [input], vars) : stage(input, s);
+        if (want.has(`res${s + 2}`)) out[`res${s + 2}`] = y;
+      }
+      return y;
+    };
+    let x: tf.Tensor4D;
+    if (freezeAt >= 1) {
+      // one tensor leaves the untaped prefix: the last frozen map (SeqFormer never asks for earlier ones)
+      x = withoutGradient(images, (im) => {
+        let y = stem(im);
+        for (let s = 0; s < frozenStages; s++) y = stage(y, s);
+        return y;
+      });
+      const last = frozenStages === 0 ? 'stem' : `res${frozenStages + 1}`;
+      if (want.has(last)) out[last] = x;
+    } else {
+      x = stem(images);
+      if (want.has('stem')) out.stem = x;
+    }
+    runFrom(x, frozenStages, 4);
     return out;
   }
 }
