@@ -216,9 +216,7 @@ export class SeqFormerNet {
     const b = n / t;
     const [, hp, wp] = images.shape;
     const frameSizes = sizes.flatMap((s) => Array<readonly [number, number]>(t).fill(s));
-    const M = (l: string) => process.env.DM && console.log(l, (tf.memory().numBytes / 1e6).toFixed(0));
     const feats = this.backbone.apply(images, training);
-    M('backbone');
     // input projections: backbone levels 1x1, then stride-2 3x3 convs on the last raw map / the last projection
     const srcs: tf.Tensor4D[] = [];
     for (let l = 0; l < d.levels; l++) {
@@ -226,7 +224,6 @@ export class SeqFormerNet {
       const input = l < this.backboneLevels.length ? feats[this.backboneLevels[l]] : l === this.backboneLevels.length ? feats[Object.keys(feats).sort().pop()!] : srcs[l - 1];
       srcs.push(tf.tidy(() => groupNorm(conv2d(input, p.conv), 32, p.gn)));
     }
-    M('srcs');
     const geos = srcs.map((s) => levelGeometry(frameSizes, hp, wp, s.shape[1], s.shape[2]));
     const shapes: LevelShapes = { shapes: geos.map((g) => [g.h, g.w] as const) };
     const s = geos.reduce((a, g) => a + g.h * g.w, 0);
@@ -241,10 +238,7 @@ export class SeqFormerNet {
       Float32Array.from({ length: n * s * d.levels * 2 }, (_, i) => refs[Math.floor(i / (t * s * d.levels * 2))][i % (s * d.levels * 2)]),
       [n, s, d.levels, 2],
     );
-    M('pre-encoder');
     const memory = runEncoder(this.encoder, srcFlat, { pos: posFlat, ref: encRef, keep, shapes }, d.dropout, training, training && this.useCheckpointing());
-
-    M('encoder');
     // decoder
     const [queryPos0, tgt0] = tf.split(this.queryEmbed, 2, 1);
     const queryPos = tf.tile(tf.expandDims(queryPos0, 0), [b, 1, 1]) as tf.Tensor3D;
@@ -270,7 +264,6 @@ export class SeqFormerNet {
       tgt = out.tgt;
       tgtBox = out.tgtBox;
       const { logits, boxes } = out;
-      M('dec ' + lid);
       layers.push({ predLogits: logits, predBoxes: boxes, hs: tgt, refIn: ref });
       // the next layer starts from these boxes, without gradient (reference_points.detach())
       ref = tf.tensor4d(boxes.dataSync() as Float32Array, boxes.shape as [number, number, number, number]);
