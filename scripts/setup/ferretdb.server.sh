@@ -4,8 +4,9 @@
 # the wanted version. Run by `npm test`'s pretest (scripts/setup/test-deps.sh); the vitest global setup
 # (test/utils/mongo-global-setup.ts) starts the binary on 127.0.0.1 with a free port and a temporary data dir.
 #
-# Skipped when MONGO_URL is set (the tests then use that real MongoDB). In CI (CI=true) any failure here is fatal,
-# so a missing server can never turn into skipped tests.
+# Built even when MONGO_URL points the tests at a real MongoDB: the outage tests stop and restart a server of their
+# own, which only FerretDB lets them do. Any failure here is fatal (also in CI), so a missing server can never turn
+# into skipped tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,11 +14,6 @@ FERRETDB_MODULE=github.com/FerretDB/FerretDB
 FERRETDB_VERSION=v1.24.2
 BIN_DIR="$PWD/.cache/ferretdb/bin"
 BIN="$BIN_DIR/ferretdb"
-
-if [ -n "${MONGO_URL:-}" ]; then
-  echo "ferretdb.server.sh: MONGO_URL is set; the MongoDB tests use that server, nothing to build"
-  exit 0
-fi
 
 if [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep -q "version: $FERRETDB_VERSION"; then
   exit 0

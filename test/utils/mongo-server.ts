@@ -29,7 +29,7 @@ export interface FerretDb {
 /** Build the binary if it is missing (idempotent; a no-op when present). @throws Error when it cannot be built. */
 export function ensureFerretDbBinary(): string {
   if (!existsSync(FERRETDB_BIN)) {
-    const r = spawnSync('bash', [join(REPO_ROOT, 'scripts', 'setup', 'ferretdb.server.sh')], { stdio: 'inherit', env: { ...process.env, MONGO_URL: '' } });
+    const r = spawnSync('bash', [join(REPO_ROOT, 'scripts', 'setup', 'ferretdb.server.sh')], { stdio: 'inherit' });
     if (r.status !== 0 || !existsSync(FERRETDB_BIN)) {
       throw new Error(`FerretDB test server: scripts/setup/ferretdb.server.sh failed (exit ${r.status}); expected ${FERRETDB_BIN}`);
     }

@@ -164,7 +164,7 @@ export class JournalSender {
       }
       try {
         const applier = await this.connect();
-        const t = Date.now(); await applier.apply(record); if (process.env.EXP_MONGO_DEBUG) process.stderr.write(`apply ${record.seq} ${record.type} ${Date.now() - t} ms\n`);
+        await applier.apply(record);
         this.queue.shift();
         backoff = timing.initialBackoffMs;
         this.unreachable = false;
