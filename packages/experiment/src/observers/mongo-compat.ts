@@ -63,7 +63,7 @@ export function encodeForServer(value: unknown, caps: ServerCaps, insideArray = 
  * arrays become arrays again and `"NaN"`/`"Infinity"`/`"-Infinity"` become numbers.
  */
 export function decodeFromServer(value: unknown, note: Record<string, unknown> | null | undefined, insideArray = false): unknown {
-  if (!note) return value;
+  if (!note || (!insideArray && !hasEncoded(value, false))) return value;
   if (typeof value === 'string' && note.non_finite) return parseNonFinite(value) ?? value;
   if (Array.isArray(value)) return value.map((v) => decodeFromServer(v, note, true));
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
@@ -81,6 +81,16 @@ export function decodeFromServer(value: unknown, note: Record<string, unknown> |
 /** Metric values as read back: strings a limited server needed for NaN/+-Infinity become numbers again. */
 export function decodeMetricValues(values: readonly unknown[]): number[] {
   return values.map((v) => (typeof v === 'string' ? (parseNonFinite(v) ?? Number(v)) : Number(v)));
+}
+
+/** True when `v` holds something {@link encodeForServer} produced (checked without copying). */
+function hasEncoded(v: unknown, insideArray: boolean): boolean {
+  if (typeof v === 'string') return v === 'NaN' || v === 'Infinity' || v === '-Infinity';
+  if (Array.isArray(v)) return v.some((x) => hasEncoded(x, true));
+  if (v === null || typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) return false;
+  if (insideArray && '0' in v) return true;
+  for (const k in v as Record<string, unknown>) if (hasEncoded((v as Record<string, unknown>)[k], false)) return true;
+  return false;
 }
 
 function nonFiniteString(v: number): string {

@@ -6,10 +6,10 @@ import { isTransientMongoError } from '../observers/mongo-errors.js';
 import { deleteGridFsFiles } from '../observers/mongo-gridfs.js';
 import { openMongoClient } from '../observers/mongo-sender.js';
 import { type MongoTarget, redactSecrets } from '../observers/mongo-url.js';
-import type { MetricSeries, RunId } from '../types.js';
+import type { ConfigObject, MetricSeries, RunId } from '../types.js';
 import { matchesFilter, sortAndPage } from './filter.js';
 import { LIST_PROJECTION, mongoQuery, mongoSort } from './mongo-query.js';
-import { toRunRecord } from './record.js';
+import { decodeJsonpickle } from './record.js';
 import type { ListOptions, RunFilter, RunRecord, RunStore } from './store.js';
 
 /** Indexes for the fields `exp runs ls` filters and sorts on, created once per store on first use. */
@@ -21,24 +21,50 @@ const RUN_INDEXES = [
   { key: { 'omniboard.tags': 1 }, name: 'exp_tags' },
 ] as const;
 
-/** Convert BSON dates to the naive-UTC ISO strings run records use, recursively. */
-function datesToIso(value: unknown): unknown {
-  if (value instanceof Date) return dateToIso(value);
-  if (Array.isArray(value)) return value.map(datesToIso);
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = datesToIso(v);
-    return out;
-  }
-  if (value !== null && typeof value === 'object' && 'toHexString' in value) return (value as ObjectId).toHexString();
-  return value;
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const iso = (v: unknown): string | null => (v instanceof Date ? dateToIso(v) : str(v));
+
+/** True when `v` holds a jsonpickle tuple somewhere (checked without copying: most configs have none). */
+function hasJsonpickle(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasJsonpickle);
+  if (v === null || typeof v !== 'object' || v instanceof Date) return false;
+  for (const k in v as Record<string, unknown>) if (k === 'py/tuple' || hasJsonpickle((v as Record<string, unknown>)[k])) return true;
+  return false;
 }
 
-/** A run document as a {@link RunRecord} (FerretDB encodings undone, dates as ISO strings, ObjectIds as hex). */
+/** Sacred's jsonpickle decoded as the file store does, copying only when there is something to decode. */
+const unpickle = (v: unknown): unknown => (hasJsonpickle(v) ? decodeJsonpickle(v) : v);
+
+/**
+ * A run document as a {@link RunRecord}: FerretDB encodings undone (only when the document says it has them),
+ * jsonpickle decoded in config/info/result as the file store does, BSON dates as naive-UTC ISO strings.
+ * One targeted pass per field, because `exp runs ls` converts every listed run (the 2x budget of the raw query).
+ */
 export function documentToRecord(doc: Document): RunRecord {
-  const decoded = decodeFromServer(doc, doc.exp_encoding as Record<string, unknown> | undefined) as Document;
-  const plain = datesToIso(decoded) as Record<string, unknown>;
-  return toRunRecord(doc._id as RunId, plain, plain.config ?? {}, plain.info ?? {});
+  const note = doc.exp_encoding as Record<string, unknown> | undefined;
+  const dec = (v: unknown): unknown => (note ? decodeFromServer(v, note) : v);
+  const experiment = obj(doc.experiment);
+  const meta = obj(doc.meta);
+  const omniboard = obj(doc.omniboard);
+  return {
+    id: doc._id as RunId,
+    experiment: { ...experiment, ...(experiment.sources ? { sources: dec(experiment.sources) as unknown[] } : {}), name: str(experiment.name) ?? '?' },
+    command: str(doc.command),
+    status: str(doc.status) ?? 'UNKNOWN',
+    start_time: iso(doc.start_time),
+    stop_time: iso(doc.stop_time),
+    heartbeat: iso(doc.heartbeat),
+    host: obj(doc.host),
+    meta: meta.queue_time instanceof Date ? { ...meta, queue_time: dateToIso(meta.queue_time) } : meta,
+    config: obj(unpickle(dec(doc.config))) as ConfigObject,
+    info: obj(unpickle(dec(doc.info))),
+    result: unpickle(dec(doc.result ?? null)),
+    fail_trace: Array.isArray(doc.fail_trace) ? (doc.fail_trace as string[]) : null,
+    artifacts: Array.isArray(doc.artifacts) ? (doc.artifacts as unknown[]).map((a) => (typeof a === 'string' ? a : String(obj(a).name ?? a))) : [],
+    resources: Array.isArray(doc.resources) ? (dec(doc.resources) as unknown[]) : [],
+    tags: Array.isArray(omniboard.tags) ? (omniboard.tags as unknown[]).map(String) : [],
+  };
 }
 
 /**
