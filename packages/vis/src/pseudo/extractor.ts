@@ -8,6 +8,8 @@ export interface FeatureExtractor {
   /** Recorded in the logs and the report, e.g. `colour` or `dinov2:dinov2_vits14`. */
   readonly name: string;
   readonly affinity: AffinitySpec;
+  /** Split masks whose two halves' mean features are this far apart (see MaskCutOptions.splitDistance). */
+  readonly splitDistance?: number;
   /** The size frames are decoded at for this extractor, from the original size. */
   workingSize(height: number, width: number): { height: number; width: number };
   /** Patch features of a frame at working size (`lab` is its Lab conversion). */
@@ -37,6 +39,8 @@ export function createColourExtractor(options: ColourExtractorOptions = {}): Fea
   return {
     name: 'colour',
     affinity: { kind: 'gaussian', sigmaScale: options.sigmaScale ?? 0.5 },
+    // different hues are >= 30 apart in the hue features (40 x the chord), one surface's tones < 15
+    splitDistance: 22,
     workingSize(height, width) {
       const scale = Math.min(1, maxShort / Math.min(height, width));
       return { height: Math.max(8, Math.round(height * scale)), width: Math.max(8, Math.round(width * scale)) };

@@ -2,7 +2,8 @@
 // of the earlier masks; a mask too similar to the previous one (IoU > 0.5) or too small (<= 1 % of the patches)
 // is dropped; pixel masks are made disjoint, refined (refine.ts, our DenseCRF stand-in) and kept if still large.
 import { buildAffinity, withoutPatches, type AffinitySpec, type PatchFeatures } from './features.js';
-import { bipartition } from './ncut.js';
+import { fiedlerVector } from './eigen.js';
+import { bipartition, componentOf } from './ncut.js';
 import { maskIou, refineMask } from './refine.js';
 
 /** Settings of {@link maskCutFrame}. */
@@ -13,6 +14,12 @@ export interface MaskCutOptions {
   readonly minPatchFraction: number;
   /** Refine at pixel level (refine.ts). */
   readonly refine: boolean;
+  /**
+   * Touching objects are cut out together when both differ from the background: a mask is split along the normalized
+   * cut of its own patches when the two sides' mean features lie at least this far apart (feature units; undefined:
+   * never split).
+   */
+  readonly splitDistance?: number;
 }
 
 /** One object found in a frame, at working resolution. */
@@ -49,6 +56,55 @@ function describe(f: PatchFeatures, patchMask: Uint8Array): Float32Array {
   return d.map((v) => v / norm);
 }
 
+function meanFeature(f: PatchFeatures, index: readonly number[]): Float64Array {
+  const m = new Float64Array(f.dim);
+  for (const i of index) for (let k = 0; k < f.dim; k++) m[k] = m[k]! + f.data[i * f.dim + k]!;
+  return m.map((v) => v / Math.max(1, index.length));
+}
+
+/**
+ * Splits a patch mask in two along the normalized cut of the graph of its own patches, when the two sides' mean
+ * features are at least `distance` apart (two touching objects of different appearance); recurses on each side.
+ * Each part keeps its largest 4-connected component.
+ */
+export function splitPatchMask(f: PatchFeatures, affinity: AffinitySpec, mask: Uint8Array, distance: number, depth = 2): Uint8Array[] {
+  const index: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i]) index.push(i);
+  if (depth === 0 || index.length < 8) return [mask];
+  const sub: PatchFeatures = { rows: 1, cols: index.length, dim: f.dim, data: Float32Array.from(index.flatMap((i) => [...f.data.subarray(i * f.dim, (i + 1) * f.dim)])) };
+  const { vector } = fiedlerVector(buildAffinity(sub, affinity), index.length);
+  const mean = vector.reduce((s, v) => s + v, 0) / vector.length;
+  const sideA = index.filter((_, k) => vector[k]! > mean);
+  const sideB = index.filter((_, k) => vector[k]! <= mean);
+  if (sideA.length < 3 || sideB.length < 3) return [mask];
+  const ma = meanFeature(f, sideA);
+  const mb = meanFeature(f, sideB);
+  if (Math.hypot(...ma.map((v, k) => v - mb[k]!)) < distance) return [mask];
+  return [sideA, sideB].flatMap((side) => {
+    const part = new Uint8Array(mask.length);
+    for (const i of side) part[i] = 1;
+    return splitPatchMask(f, affinity, largestComponent(part, f.rows, f.cols), distance, depth - 1);
+  });
+}
+
+function largestComponent(mask: Uint8Array, rows: number, cols: number): Uint8Array {
+  const seen = new Uint8Array(mask.length);
+  let best: Uint8Array = new Uint8Array(mask.length);
+  let bestSize = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i] || seen[i]) continue;
+    const comp = componentOf(mask, rows, cols, i);
+    let size = 0;
+    for (let j = 0; j < comp.length; j++)
+      if (comp[j]) {
+        seen[j] = 1;
+        size++;
+      }
+    if (size > bestSize) [best, bestSize] = [comp, size];
+  }
+  return best;
+}
+
 /**
  * Finds up to `masksPerFrame` objects in a frame.
  * @param lab the frame at working resolution as Lab (`[height*width*3]`), used by the refinement.
@@ -80,8 +136,11 @@ export function maskCutFrame(
     if (!previous && area <= options.minPatchFraction * n) patchMask = new Uint8Array(n);
     previous = patchMask;
     if (!patchMask.some((v) => v)) continue;
-    const object = toObject(patchMask, cut.ncut);
-    if (object) objects.push(object);
+    const parts = options.splitDistance === undefined ? [patchMask] : splitPatchMask(features, affinity, patchMask, options.splitDistance);
+    for (const part of parts) {
+      const object = toObject(part, cut.ncut);
+      if (object) objects.push(object);
+    }
   }
   return objects;
 

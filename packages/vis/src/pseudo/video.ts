@@ -79,6 +79,7 @@ export async function discoverTubes(frames: readonly VideoFrame[], extractor: Fe
       masksPerFrame: options.masksPerFrame ?? 3,
       minPatchFraction: 0.01,
       refine: options.refine ?? true,
+      ...(extractor.splitDistance !== undefined ? { splitDistance: extractor.splitDistance } : {}),
     }).filter((o) => !looksLikeBackground(o, work.height, work.width));
     perFrame.push(objects);
   }
