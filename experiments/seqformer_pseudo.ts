@@ -5,6 +5,7 @@
 // model_final.safetensors, last_checkpoint, inference/results.json}`; without, OUTPUT_DIR.
 import { join } from 'node:path';
 import { defineExperiment } from '@wsovvis/experiment';
+import { loadConfig } from '@wsovvis/seqformer/config';
 import { defaults, schema, type SeqFormerPseudoConfig } from './seqformer/config.js';
 
 export default defineExperiment({
@@ -17,9 +18,18 @@ export default defineExperiment({
   },
   configHook(config) {
     // ddp.world_size 0: one worker per visible GPU (1 without GPUs); exp reads ddp.world_size after this hook
-    if (config.ddp.world_size !== 0) return {};
     const gpus = (process.env.CUDA_VISIBLE_DEVICES ?? '').split(',').filter((d) => d.trim() !== '' && d.trim() !== '-1').length;
-    return { ddp: { world_size: Math.max(1, gpus) } };
+    const worldSize = config.ddp?.world_size === 0 ? Math.max(1, gpus) : config.ddp?.world_size;
+    // the Detectron2 config is checked here, in the exp process, so a bad key or value is one line and exit code 2
+    // before any worker starts (the schema checks the rest right after this hook)
+    if (typeof config.d2_cfg_path === 'string' && Array.isArray(config.d2_opts)) {
+      const cfg = loadConfig(config.d2_cfg_path, config.d2_opts);
+      const batch = cfg.SOLVER.IMS_PER_BATCH;
+      if (typeof worldSize === 'number' && worldSize > 0 && (batch % worldSize !== 0 || batch < worldSize)) {
+        throw Object.assign(new Error(`SOLVER.IMS_PER_BATCH: ${batch} clips cannot be split over ${worldSize} workers (ddp.world_size); expected a multiple of ${worldSize}`), { code: 'SEQFORMER_BATCH_SPLIT', exitCode: 2 as const });
+      }
+    }
+    return config.ddp?.world_size === 0 ? { ddp: { world_size: worldSize } } : {};
   },
   async main(ctx) {
     const log = (line: string): void => ctx.logger.info(line);
@@ -36,9 +46,8 @@ export default defineExperiment({
     try {
       let config: SeqFormerPseudoConfig = ctx.config;
       if (config.demo.enabled) {
-        const paths = pg.rank === 0 ? await demo.prepareDemo(config.demo, log) : null;
-        const shared = pg.worldSize > 1 ? await pg.broadcastObject(paths) : paths;
-        config = { ...config, data: { ...config.data, ...shared! } };
+        const paths = await demo.prepareDemo(config.demo, pg, log);
+        config = { ...config, data: { ...config.data, ...paths } };
       }
       const cfg = sf.loadConfig(config.d2_cfg_path, config.d2_opts);
       if (cfg.SEED < 0) cfg.SEED = ctx.deriveSeed('model'); // shared by all ranks: identical initialisation

@@ -1,7 +1,8 @@
-// The embedded demo pipeline that `configs/demo.yaml` runs before training, on rank 0, each step skipped when its
-// output is already there (delete the demo folder to redo everything):
+// The embedded demo pipeline that `configs/demo.yaml` runs before training, each step skipped when its output is
+// already there (delete the demo folder to redo everything):
 //   make the demo data (synthetic videos, LV-VIS layout)          <root>/{train,val}/JPEGImages, <root>/annotations
-//   step A: per-video mask PNGs (VideoCutLER's output format)     <root>/pseudo/train/masks/<video>/mask_<frame>.png
+//   step A: pseudo masks over all workers (MaskCut, colour features) <root>/pseudo/train/masks/<video>/mask_<frame>.png
+//           (demo.pseudo_masks: false paints the demo's true tracks instead, under <root>/gt-tracks/)
 //   step B: mask PNGs -> tube JSON                                <root>/pseudo/train/pseudo_tube_ytvis.json
 //   step C: class-agnostic validation GT                          <root>/annotations/lvvis_val_agnostic.json
 // and returns the data.* paths training then uses.
@@ -20,9 +21,9 @@ export interface DemoPaths {
 const newer = (out: string, input: string): boolean => existsSync(out) && existsSync(input) && statSync(out).mtimeMs >= statSync(input).mtimeMs;
 
 /**
- * Step A for the demo: writes one `mask_<frame id>.png` per frame of every training video, VideoCutLER's output
- * format, from the demo's tracks. The demo's tracks play the role of the unsupervised discovery here; the PNGs then
- * go through the same conversion (step B) as VideoCutLER's.
+ * The oracle alternative to step A (`demo.pseudo_masks: false`): one `mask_<frame id>.png` per frame of every
+ * training video, VideoCutLER's output format, painted from the demo's ground-truth tracks; the PNGs then go
+ * through the same conversion (step B) as pseudo masks.
  */
 async function writeTrackPngs(gtJson: string, maskRoot: string, log: (line: string) => void): Promise<number> {
   const [{ readYtvisDataset }, { writeMaskPngs }, rle] = await Promise.all([import('@wsovvis/vis/ytvis'), import('@wsovvis/vis/convert'), import('@wsovvis/vis/rle')]);
@@ -48,26 +49,65 @@ async function writeTrackPngs(gtJson: string, maskRoot: string, log: (line: stri
   return written;
 }
 
-/** Runs the demo pipeline (see the file comment); call on rank 0 only. */
-export async function prepareDemo(demo: SeqFormerPseudoConfig['demo'], log: (line: string) => void): Promise<DemoPaths> {
+/** The collectives the demo pipeline needs (a ddp ProcessGroup fits). */
+export interface DemoGroup {
+  readonly rank: number;
+  readonly worldSize: number;
+  barrier(): Promise<void>;
+  broadcastObject<T>(value: T, root?: number): Promise<T>;
+}
+
+/**
+ * Runs the demo pipeline (see the file comment) on every rank: rank 0 makes the data, converts and writes the GT;
+ * step A (pseudo masks, MaskCut on colour features) is sharded over all ranks.
+ */
+export async function prepareDemo(demo: SeqFormerPseudoConfig['demo'], pg: DemoGroup, log: (line: string) => void): Promise<DemoPaths> {
   const root = demo.root;
-  const { makeDemoData } = await import('@wsovvis/vis/demo');
-  const made = await makeDemoData({ out: root, videos: demo.videos, valVideos: demo.val_videos, frames: demo.frames, height: demo.height, width: demo.width, seed: demo.seed });
-  const { train, val } = made.splits;
-  log(`demo data ${made.reused ? 'up to date' : 'written'}: ${made.root} (train ${train.videos} videos, val ${val.videos} videos)`);
-  const maskRoot = join(root, 'pseudo', 'train', 'masks');
-  const tubes = join(root, 'pseudo', 'train', 'pseudo_tube_ytvis.json');
-  if (!newer(tubes, train.annotationFile)) {
-    await writeTrackPngs(train.annotationFile, maskRoot, log);
-    const { convertMasks } = await import('@wsovvis/vis/convert');
-    const res = await convertMasks({ maskRoot, imgRoot: train.imageRoot, outJson: tubes, splitName: 'train', minMasks: 1, minCoverage: 0 });
-    log(`demo step B: ${res.report.converted_videos} videos, ${res.instances} tubes -> ${tubes} (${res.report.skipped_videos} skipped, see ${res.skipReport})`);
-  } else log(`demo steps A+B: up to date (${tubes})`);
+  const main = pg.rank === 0;
+  const share = async <T>(value: T | null): Promise<T> => (pg.worldSize > 1 ? pg.broadcastObject(value) : value) as Promise<T>;
+  type Splits = { trainImages: string; trainGt: string; valImages: string; valGt: string; upToDate: boolean };
+  let splits: Splits | null = null;
+  const kind = demo.pseudo_masks ? 'pseudo' : 'gt-tracks';
+  const maskRoot = join(root, kind, 'train', 'masks');
+  const tubes = join(root, kind, 'train', 'pseudo_tube_ytvis.json');
+  if (main) {
+    const { makeDemoData } = await import('@wsovvis/vis/demo');
+    const made = await makeDemoData({ out: root, videos: demo.videos, valVideos: demo.val_videos, frames: demo.frames, height: demo.height, width: demo.width, seed: demo.seed });
+    const { train, val } = made.splits;
+    log(`demo data ${made.reused ? 'up to date' : 'written'}: ${made.root} (train ${train.videos} videos, val ${val.videos} videos)`);
+    splits = { trainImages: train.imageRoot, trainGt: train.annotationFile, valImages: val.imageRoot, valGt: val.annotationFile, upToDate: newer(tubes, train.annotationFile) };
+  }
+  const s = await share(splits);
+  if (s.upToDate) {
+    if (main) log(`demo steps A+B: up to date (${tubes})`);
+  } else {
+    if (demo.pseudo_masks) {
+      // step A over all workers: each rank discovers the tubes of its share of the videos (resumable)
+      const { createColourExtractor, runPseudoMaskShard, writePseudoMaskReport } = await import('@wsovvis/vis/pseudo');
+      const t0 = performance.now();
+      const summary = await runPseudoMaskShard({ imgRoot: s.trainImages, outRoot: maskRoot, conf: 0.6, masksPerFrame: 4, rank: pg.rank, worldSize: pg.worldSize, extractor: createColourExtractor() });
+      await pg.barrier();
+      if (main) {
+        const report = await writePseudoMaskReport(s.trainImages, maskRoot);
+        log(`demo step A: pseudo masks (MaskCut on colour features, ${pg.worldSize} workers) for ${report.total_videos} videos, ${report.tubes} tubes, in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${maskRoot} (rank 0: ${summary.assigned} videos)`);
+      }
+    } else if (main) {
+      await writeTrackPngs(s.trainGt, maskRoot, log);
+    }
+    if (main) {
+      const { convertMasks } = await import('@wsovvis/vis/convert');
+      const res = await convertMasks({ maskRoot, imgRoot: s.trainImages, outJson: tubes, splitName: 'train', minMasks: 1, minCoverage: 0 });
+      log(`demo step B: ${res.report.converted_videos} videos, ${res.instances} tubes -> ${tubes} (${res.report.skipped_videos} skipped, see ${res.skipReport})`);
+    }
+  }
   const agnostic = join(root, 'annotations', 'lvvis_val_agnostic.json');
-  if (!newer(agnostic, val.annotationFile)) {
-    const { makeAgnosticGt } = await import('@wsovvis/vis/convert');
-    const res = await makeAgnosticGt({ inJson: val.annotationFile, outJson: agnostic, categoryId: 1, categoryName: 'object' });
-    log(`demo step C: ${res.videos} videos, ${res.annotations ?? 0} tracks merged from ${res.mergedCategories} categories -> ${agnostic}`);
-  } else log(`demo step C: up to date (${agnostic})`);
-  return { train_json: tubes, train_img_root: train.imageRoot, val_json: agnostic, val_img_root: val.imageRoot };
+  if (main) {
+    if (!newer(agnostic, s.valGt)) {
+      const { makeAgnosticGt } = await import('@wsovvis/vis/convert');
+      const res = await makeAgnosticGt({ inJson: s.valGt, outJson: agnostic, categoryId: 1, categoryName: 'object' });
+      log(`demo step C: ${res.videos} videos, ${res.annotations ?? 0} tracks merged from ${res.mergedCategories} categories -> ${agnostic}`);
+    } else log(`demo step C: up to date (${agnostic})`);
+  }
+  await pg.barrier();
+  return { train_json: tubes, train_img_root: s.trainImages, val_json: agnostic, val_img_root: s.valImages };
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { readCheckpoint, isCheckpointDict, isCheckpointTensor, type CheckpointDict } from '@wsovvis/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readRunJson, ROOT, runExp, tmpRunDir } from '../../utils/exp.js';
+import { errorLine, readRunJson, ROOT, runExp, tmpRunDir } from '../../utils/exp.js';
 
 const CONFIG = join(ROOT, 'test', 'e2e', 'train', 'fixtures', 'tiny.yaml');
 const tmp = tmpRunDir('e2e-train-');
@@ -34,6 +34,27 @@ function expectSameWeights(a: CheckpointDict, b: CheckpointDict): void {
 }
 
 describe('seqformer_pseudo through the exp CLI', () => {
+  it('rejects a bad Detectron2 key or a batch that does not split over the workers with one line, exit 2, no run', async () => {
+    const bad = await runExp(['run', 'with', CONFIG, 'd2_opts=[SOLVER.NOPE, 1]', '-F', join(tmp.dir, 'bad'), ...common]);
+    expect(bad.code).toBe(2);
+    expect(errorLine(bad)).toMatch(/^error: d2_opts: .*SOLVER\.NOPE/);
+    const split = await runExp(['run', 'with', CONFIG, 'd2_opts=[SOLVER.IMS_PER_BATCH, 3]', '-F', join(tmp.dir, 'bad'), ...common]);
+    expect(split.code).toBe(2);
+    expect(errorLine(split)).toBe('error: SOLVER.IMS_PER_BATCH: 3 clips cannot be split over 2 workers (ddp.world_size); expected a multiple of 2 [SEQFORMER_BATCH_SPLIT]');
+    expect(existsSync(join(tmp.dir, 'bad', '1'))).toBe(false);
+  });
+
+  it('a worker that cannot read its data ends the run FAILED with the rank and the file named', async () => {
+    const missing = join(tmp.dir, 'no-such-tubes.json');
+    const r = await runExp(['run', 'with', CONFIG, 'demo.enabled=false', `data.train_json=${missing}`, `data.val_json=${missing}`, '-F', join(tmp.dir, 'failed'), ...common], TIMEOUT);
+    expect(r.code).toBe(1);
+    const run = readRunJson<{ status: string; fail_trace: string[] }>(join(tmp.dir, 'failed', '1', 'run.json'));
+    expect(run.status).toBe('FAILED');
+    const trace = run.fail_trace.join('');
+    expect(trace).toMatch(/rank [01]/);
+    expect(trace).toContain(missing);
+  });
+
   it('runs the demo pipeline with 2 workers: config, finite losses, checkpoints, results.json, eval metrics in info, COMPLETED', async () => {
     const r = await runExp(['run', 'with', CONFIG, '-F', runs, ...common], TIMEOUT);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
@@ -61,7 +82,8 @@ describe('seqformer_pseudo through the exp CLI', () => {
     const info = readRunJson<{ eval: { metrics: Record<string, number>; results_json: string }; output_dir: string }>(join(dir, 'info.json'));
     expect(typeof info.eval.metrics['segm/AP']).toBe('number');
     expect(info.eval.results_json).toBe(join(d2, 'inference', 'results.json'));
-    expect(r.stderr).toMatch(/demo step B: 4 videos/);
+    expect(r.stderr).toMatch(/demo step A: pseudo masks \(MaskCut on colour features, 2 workers\) for 4 videos/);
+    expect(r.stderr).toMatch(/demo step B: \d+ videos, \d+ tubes/);
     expect(r.stderr).toMatch(/Saving checkpoint to .*model_0000001\.safetensors/);
   });
 
