@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,9 +74,13 @@ describe('trainer', () => {
         evalHook(2, async () => { events.push(`eval@${trainer.iter}`); return { segm: { AP: trainer.iter } }; }, sink),
         periodicWriter(2, sink, () => undefined),
         spy('spy'),
+        { name: 'memory', afterStep: () => void tensorCounts.push(tf.memory().numTensors) },
       ],
     });
+    const tensorCounts: number[] = [];
     await trainer.train(0, 5);
+    // no tensor leaks from one step to the next (optimizer state appears at the first step)
+    expect(new Set(tensorCounts.slice(1)).size, tensorCounts.join(',')).toBe(1);
     // EvalHook: (iter+1) % 2 === 0 and iter+1 !== max -> after iterations 1 and 3; then once after training
     expect(events.filter((e) => e.startsWith('eval'))).toEqual(['eval@1', 'eval@3', 'eval@5']);
     // the checkpoint of iteration 1 exists when the evaluation of iteration 1 runs
@@ -132,6 +137,58 @@ describe('trainer', () => {
     const straight = await run(null);
     const resumed = await run(2);
     for (const [name, values] of straight) expect(Array.from(resumed.get(name)!), name).toEqual(Array.from(values));
+  });
+
+  it('a checkpoint restores the model and the optimizer state into fresh objects, and loads as MODEL.WEIGHTS', async () => {
+    const cfg = tinyConfig();
+    const model = await tinyModel(cfg);
+    const solver = solverOf(cfg, model);
+    const trainer: Trainer = new Trainer({ model, solver, nextBatch: async () => batchOf(cfg, trainer.iter), hooks: [lrSchedulerHook(solver.optimizer, solver.lrMultiplier)] });
+    await trainer.train(0, 2);
+    const dir = tmp();
+    const path = new Checkpointer(dir, model, solver.optimizer, () => undefined).save('model_final', { iteration: 1, hooks: trainer.hookStates(), data: { position: 2 } });
+    const fresh = await tinyModel(tinyConfig(['SEED', 42]));
+    const freshSolver = solverOf(cfg, fresh);
+    const loaded = new Checkpointer(dir, fresh, freshSolver.optimizer, () => undefined).load(path);
+    expect(loaded.iteration).toBe(1);
+    expect((loaded.trainer.hooks as Record<string, { last_epoch: number }>).LRScheduler!.last_epoch).toBe(2);
+    expect(loaded.trainer.data).toEqual({ position: 2 });
+    const a = weightsOf(model);
+    for (const [name, w] of weightsOf(fresh)) expect(Array.from(w), name).toEqual(Array.from(a.get(name)!));
+    const sa = solver.optimizer.stateDict().state as Record<string, { step: number; exp_avg_sq: { toFloat32(): Float32Array } }>;
+    const sb = freshSolver.optimizer.stateDict().state as typeof sa;
+    expect(Object.keys(sb).sort()).toEqual(Object.keys(sa).sort());
+    for (const k of Object.keys(sa)) {
+      expect(sb[k]!.step).toBe(sa[k]!.step);
+      expect(Array.from(sb[k]!.exp_avg_sq.toFloat32())).toEqual(Array.from(sa[k]!.exp_avg_sq.toFloat32()));
+    }
+    const plain = await tinyModel(tinyConfig(['SEED', 7]));
+    const report = plain.loadWeights(path, { log: () => undefined })!;
+    expect(report.missing).toEqual([]);
+    expect(Array.from(weightsOf(plain).get('detr.query_embed.weight') ?? [])).toEqual(Array.from(a.get('detr.query_embed.weight') ?? []));
+    for (const m of [model, fresh, plain]) m.dispose();
+    solver.optimizer.dispose();
+    freshSolver.optimizer.dispose();
+  });
+
+  it('stops between steps when the run is interrupted, and afterTrain sees the failure', async () => {
+    const cfg = tinyConfig();
+    const model = await tinyModel(cfg);
+    const solver = solverOf(cfg, model);
+    const abort = new AbortController();
+    let outcome = '';
+    const trainer: Trainer = new Trainer({
+      model,
+      solver,
+      nextBatch: async () => batchOf(cfg, trainer.iter),
+      signal: abort.signal,
+      hooks: [{ name: 'interrupt', afterStep: (s) => void (s.iter === 0 && abort.abort(new Error('SIGINT'))), afterTrain: (_s, o) => void (outcome = o) }],
+    });
+    await expect(trainer.train(0, 4)).rejects.toThrow('SIGINT');
+    expect(trainer.iter).toBe(1);
+    expect(outcome).toBe('failed');
+    solver.optimizer.dispose();
+    model.dispose();
   });
 
   it('stops with a clear error when the loss is not finite, and afterTrain sees the failure', async () => {
