@@ -1,7 +1,7 @@
 // End-to-end: the main job (`exp run with <config> -F DIR -c no`, experiment seqformer_pseudo) through the built CLI
 // at CI scale: the demo pipeline (data, steps A-C), 2 DDP workers, checkpoints, evaluation; then a resume that must
 // end with the same weights as the uninterrupted run, and an eval-only run. Build first: npx tsc -b.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpoint, isCheckpointDict, isCheckpointTensor, type CheckpointDict } from '@wsovvis/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,22 @@ describe('seqformer_pseudo through the exp CLI', () => {
     expect(typeof info.eval.metrics['segm/AP']).toBe('number');
     expect(existsSync(join(dir, 'd2', 'inference', 'results.json'))).toBe(true);
     expect(existsSync(join(dir, 'd2', 'model_final.safetensors'))).toBe(false);
+  });
+
+  it('evaluating on a GT JSON without annotations writes results.json and says plainly which file has none', async () => {
+    const demo = join(tmp.dir, 'demo');
+    const gt = JSON.parse(readFileSync(join(demo, 'annotations', 'lvvis_val_agnostic.json'), 'utf8')) as Record<string, unknown>;
+    delete gt.annotations;
+    const imageOnly = join(tmp.dir, 'val_image_only.json');
+    writeFileSync(imageOnly, JSON.stringify(gt));
+    const dir = join(tmp.dir, 'image-only');
+    const r = await runExp(['run', 'with', CONFIG, 'eval_only=true', 'ddp.world_size=1', 'demo.enabled=false', `data.val_json=${imageOnly}`, `data.val_img_root=${join(demo, 'val', 'JPEGImages')}`, '-F', dir, ...common], TIMEOUT);
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stderr).toContain(`${imageOnly}: the GT JSON has no annotations, so no metrics were computed`);
+    const info = readRunJson<{ eval: { message: string; metrics: Record<string, number> } }>(join(dir, '1', 'info.json'));
+    expect(info.eval.metrics).toEqual({});
+    expect(info.eval.message).toContain(imageOnly);
+    expect(existsSync(join(dir, '1', 'd2', 'inference', 'results.json'))).toBe(true);
   });
 });
 

@@ -42,17 +42,19 @@ describe('hooks', () => {
     expect(lines).toEqual([' eta: 3:10  iter: 4  total_loss: 8.0000  time: 2.0000  lr: 5.000e-1']);
   });
 
-  it('the progress bar redraws in place with ETA on a terminal and stays silent elsewhere', async () => {
+  it('the progress bar redraws in place with ETA on a terminal, and prints a line per tenth of the run elsewhere', async () => {
     const tty: string[] = [];
     const pipe: string[] = [];
     for (const [out, isTTY] of [[tty, true], [pipe, false]] as const) {
       const bar = progressBar({ isTTY, write: (t: string) => out.push(t) }, 0);
-      await bar.beforeTrain!(state(0, 4));
-      for (let i = 0; i < 4; i++) await bar.afterStep!(state(i, 4));
-      await bar.afterTrain!(state(4, 4), 'finished');
+      await bar.beforeTrain!(state(0, 20));
+      for (let i = 0; i < 20; i++) await bar.afterStep!(state(i, 20));
+      await bar.afterTrain!(state(20, 20), 'finished');
     }
-    expect(pipe).toEqual([]);
-    expect(tty.at(-1)).toMatch(/^\r\[#{30}\] 4\/4 it {2}[\d.]+ s\/it {2}ETA 0:00\n$/);
-    expect(tty[0]).toMatch(/^\r\[#{8}\.{22}\] 1\/4 it .* ETA \d+:\d\d$/);
+    expect(tty).toHaveLength(21);
+    expect(tty.at(-1)).toMatch(/^\r\[#{30}\] 20\/20 it {2}[\d.]+ s\/it {2}ETA 0:00\n$/);
+    expect(tty[4]).toMatch(/^\r\[#{8}\.{22}\] 5\/20 it .* ETA \d+:\d\d$/);
+    expect(pipe.map((l) => /\] (\d+)\/20 it/.exec(l)![1])).toEqual(['2', '4', '6', '8', '10', '12', '14', '16', '18', '20']);
+    expect(pipe.every((l) => l.endsWith('\n') && !l.includes('\r'))).toBe(true);
   });
 });
