@@ -90,6 +90,17 @@ describe('exp run -m URL', () => {
     expect(r.config.lr).toEqual([0.1, 0.2]);
   });
 
+  it('resumes a run recorded in MongoDB (--resume ID -m): same document, output appended, resumption noted', async () => {
+    const again = await exp(['run', 'toolbox', '--resume', '4', '-m', env.url, '-F', F, '-c', 'sys']);
+    expect(again.code).toBe(1); // the stored config still fails at step 2
+    expect(await env.db.collection('runs').countDocuments({})).toBe(4);
+    const run = (await env.db.collection('runs').findOne({ _id: 4 as never }))!;
+    expect(run.status).toBe('FAILED');
+    expect(run.meta.resumptions).toHaveLength(1);
+    expect(run.captured_out.match(/Started run with ID "4"/g)).toHaveLength(2);
+    expect(await env.db.collection('metrics').countDocuments({ run_id: 4, name: 'loss' })).toBe(1);
+  });
+
   it('deletes a run with its metrics and GridFS files only when confirmed', async () => {
     const refused = await exp(['runs', 'delete', '3', '-m', env.url]);
     expect(refused.code).toBe(2);
