@@ -1,8 +1,9 @@
 /**
  * The training loop (Detectron2's `TrainerBase` + `SimpleTrainer`): for each iteration, the hooks' `beforeStep`,
  * one step (load a batch, forward and losses, backward, average gradients over workers, clip, AdamW update), the
- * hooks' `afterStep`; `afterTrain` in a `finally`. What a step records in the event storage: every loss (averaged over
- * workers), `total_loss`, `data_time` (max over workers), `comm_time` (gradient averaging) and the gradient norm.
+ * hooks' `afterStep`; `afterTrain` in a `finally`. What a step records in the event storage: every loss, weighted as
+ * VNext's forward returns them (averaged over workers), `total_loss` (their sum), `data_time` (max over workers),
+ * `comm_time` (gradient averaging) and the gradient norm.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { SeqFormerError } from '../errors.js';
@@ -126,7 +127,9 @@ export class Trainer implements TrainerState {
       const { value, grads } = result;
       const lossNames = Object.keys(losses).sort();
       const local = new Float32Array(lossNames.length + 1);
-      lossNames.forEach((n, i) => (local[i] = losses[n]!.dataSync()[0]!));
+      // logged weighted, as VNext's forward returns them (loss_dict[k] *= weight_dict[k]): total_loss is their sum
+      const weights = model.lossWeights as unknown as Record<string, number>;
+      lossNames.forEach((n, i) => (local[i] = losses[n]!.dataSync()[0]! * (weights[n.replace(/_\d+$/, '')] ?? 1)));
       local[lossNames.length] = value.dataSync()[0]!;
       tf.dispose([value, ...Object.values(losses)]);
       if (!local.every(Number.isFinite)) {

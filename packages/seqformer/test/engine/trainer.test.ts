@@ -95,6 +95,10 @@ describe('trainer', () => {
     for (const name of ['total_loss', 'loss_ce', 'loss_mask', 'loss_dice', 'loss_bbox', 'loss_giou', 'data_time', 'lr', 'grad_norm']) {
       expect(metrics.some((m) => m.name === name && Number.isFinite(m.value)), name).toBe(true);
     }
+    // losses are logged weighted (VNext's loss_dict[k] *= weight_dict[k]), total_loss is their sum
+    const lossNames = ['loss_ce', 'loss_bbox', 'loss_giou', 'loss_mask', 'loss_dice'];
+    const sum = lossNames.reduce((a, n) => a + trainer.storage.latest(n)!, 0);
+    expect(trainer.storage.latest('total_loss')!).toBeCloseTo(sum, 3);
     // lr at the written iterations 1, 3, 4: warmup 0.1 -> 1 over iterations 0..2 (0.55 at 1), gamma 0.1 from 3 on
     expect(metrics.filter((m) => m.name === 'lr').map((m) => +m.value.toExponential(6))).toEqual([0.00055, 0.0001, 0.0001]);
     solver.optimizer.dispose();
