@@ -4,6 +4,7 @@
 // Outputs (the original's runs/<id>/d2/...): with -F, `<run>/d2/{config.yaml, model_XXXXXXX.safetensors,
 // model_final.safetensors, last_checkpoint, inference/results.json}`; without, OUTPUT_DIR.
 import { join } from 'node:path';
+import { detectGpus } from '@wsovvis/ddp';
 import { defineExperiment } from '@wsovvis/experiment';
 import { loadConfig } from '@wsovvis/seqformer/config';
 import { defaults, schema, type SeqFormerPseudoConfig } from './seqformer/config.js';
@@ -18,8 +19,8 @@ export default defineExperiment({
   },
   configHook(config) {
     // ddp.world_size 0: one worker per visible GPU (1 without GPUs); exp reads ddp.world_size after this hook
-    const gpus = (process.env.CUDA_VISIBLE_DEVICES ?? '').split(',').filter((d) => d.trim() !== '' && d.trim() !== '-1').length;
-    const worldSize = config.ddp?.world_size === 0 ? Math.max(1, gpus) : config.ddp?.world_size;
+    // (CUDA_VISIBLE_DEVICES, else nvidia-smi -L, as the ddp launcher counts them; ddp.device cpu = 1 worker)
+    const worldSize = config.ddp?.world_size === 0 ? (config.ddp.device === 'cpu' ? 1 : Math.max(1, detectGpus().length)) : config.ddp?.world_size;
     // the Detectron2 config is checked here, in the exp process, so a bad key or value is one line and exit code 2
     // before any worker starts (the schema checks the rest right after this hook)
     if (typeof config.d2_cfg_path === 'string' && Array.isArray(config.d2_opts)) {
