@@ -78,6 +78,16 @@ export interface DecoderInputs {
   readonly numFrames: number;
   readonly dropout: number;
   readonly training: boolean;
+  /** Base seed of this layer's dropout masks (reproducible for gradient checkpointing). */
+  readonly seed?: number;
+}
+
+/** The trainable variables of a decoder layer (what a checkpoint of it returns gradients for). */
+export function decoderLayerVariables(l: DecoderLayerParams): tf.Variable[] {
+  const a = l.crossAttn;
+  const lin = [a.samplingOffsets, a.attentionWeights, a.valueProj, a.outputProj, a.outputProjBox, l.linear1, l.linear2, l.linear1Box, l.linear2Box, l.timeAttentionWeights, l.selfAttn.out, l.selfAttnBox.out];
+  const norms = [l.norm1, l.norm1Box, l.norm2, l.norm2Box, l.norm3, l.norm3Box];
+  return [...lin.flatMap((p) => [p.w, p.b]), ...norms.flatMap((n) => [n.g, n.b]), l.selfAttn.inW, l.selfAttn.inB, l.selfAttnBox.inW, l.selfAttnBox.inB];
 }
 
 /**
@@ -87,20 +97,23 @@ export interface DecoderInputs {
  */
 export function decoderLayer(l: DecoderLayerParams, tgt: tf.Tensor3D, tgtBox: tf.Tensor, refInput: tf.Tensor, inp: DecoderInputs): { tgt: tf.Tensor3D; tgtBox: tf.Tensor4D } {
   const { dropout: rate, training } = inp;
+  let k = inp.seed ?? Math.floor(Math.random() * 2 ** 30);
+  const seed = (): number => k++;
+  const drop = (x: tf.Tensor): tf.Tensor => dropout(x, rate, training, seed());
   const [b, q, c] = tgt.shape;
   // 1. instance-query self-attention
-  let t = tf.add(tgt, dropout(selfAttention(tf.add(tgt, inp.queryPos) as tf.Tensor3D, tgt, l.selfAttn, rate, training), rate, training));
+  let t = tf.add(tgt, drop(selfAttention(tf.add(tgt, inp.queryPos) as tf.Tensor3D, tgt, l.selfAttn, rate, training, seed())));
   t = layerNorm(t, l.norm2);
   // 2. box-query self-attention, every frame on its own with shared weights
   let box: tf.Tensor;
   if (tgtBox.rank === 3) {
     const bx = tgtBox as tf.Tensor3D;
-    box = layerNorm(tf.add(bx, dropout(selfAttention(tf.add(bx, inp.queryPos) as tf.Tensor3D, bx, l.selfAttnBox, rate, training), rate, training)), l.norm2Box);
+    box = layerNorm(tf.add(bx, drop(selfAttention(tf.add(bx, inp.queryPos) as tf.Tensor3D, bx, l.selfAttnBox, rate, training, seed()))), l.norm2Box);
   } else {
     const nf = tgtBox.shape[1] as number;
     const bx = tf.reshape(tgtBox, [b * nf, q, c]) as tf.Tensor3D;
     const pos = tf.reshape(tf.tile(tf.expandDims(inp.queryPos, 1), [1, nf, 1, 1]), [b * nf, q, c]);
-    const upd = layerNorm(tf.add(bx, dropout(selfAttention(tf.add(bx, pos) as tf.Tensor3D, bx, l.selfAttnBox, rate, training), rate, training)), l.norm2Box);
+    const upd = layerNorm(tf.add(bx, drop(selfAttention(tf.add(bx, pos) as tf.Tensor3D, bx, l.selfAttnBox, rate, training, seed()))), l.norm2Box);
     box = tf.reshape(upd, [b, nf, q, c]);
   }
   // 3. deformable cross-attention per frame, sampling driven by the box queries
@@ -108,14 +121,14 @@ export function decoderLayer(l: DecoderLayerParams, tgt: tf.Tensor3D, tgtBox: tf
   const { output, outputBox } = msdaDecode(l.crossAttn, boxPos, refInput, inp.memory, inp.keep, inp.shapes, inp.numFrames);
   // 4. box stream: residual + norm, FFN
   const boxRes = box.rank === 3 ? tf.expandDims(box, 1) : box;
-  let nb = layerNorm(tf.add(boxRes, dropout(outputBox, rate, training)), l.norm1Box);
-  const hb = dropout(linear(nb, l.linear1Box, 'relu'), rate, training);
-  nb = layerNorm(tf.add(nb, dropout(linear(hb, l.linear2Box), rate, training)), l.norm3Box);
+  let nb = layerNorm(tf.add(boxRes, drop(outputBox)), l.norm1Box);
+  const hb = drop(linear(nb, l.linear1Box, 'relu'));
+  nb = layerNorm(tf.add(nb, drop(linear(hb, l.linear2Box))), l.norm3Box);
   // 5. temporal aggregation of the per-frame outputs into the instance query
   const w = tf.softmax(tf.transpose(linear(nb, l.timeAttentionWeights), [0, 2, 3, 1])); // [B, Q, 1, T], softmax over T
   const agg = tf.sum(tf.mul(output, tf.expandDims(tf.transpose(tf.squeeze(w, [2]), [0, 2, 1]), -1)), 1); // [B, Q, C]
-  t = layerNorm(tf.add(t, dropout(agg, rate, training)), l.norm1);
-  const h = dropout(linear(t, l.linear1, 'relu'), rate, training);
-  t = layerNorm(tf.add(t, dropout(linear(h, l.linear2), rate, training)), l.norm3);
+  t = layerNorm(tf.add(t, drop(agg)), l.norm1);
+  const h = drop(linear(t, l.linear1, 'relu'));
+  t = layerNorm(tf.add(t, drop(linear(h, l.linear2))), l.norm3);
   return { tgt: t as tf.Tensor3D, tgtBox: nb as tf.Tensor4D };
 }

@@ -67,14 +67,18 @@ export function runEncoder(layers: readonly EncoderLayerParams[], src: tf.Tensor
     const seed = Math.floor(Math.random() * 2 ** 30);
     const input = x;
     // one scope per layer: what the backward pass does not need is freed right away
-    x = checkpointed
-      ? checkpoint(
-          // every tensor the recomputation reads is an input: the forward scope frees the others before backward
-          (xi, pos, ref, keep) => encoderLayer(l, xi as tf.Tensor3D, { pos: pos as tf.Tensor3D, ref, keep: keep as tf.Tensor2D, shapes: inp.shapes }, dropoutRate, training, seed),
-          [input, inp.pos, inp.ref, inp.keep],
-          layerVariables(l),
-        )
-      : tf.tidy(() => encoderLayer(l, input, inp, dropoutRate, training, seed));
+    if (!checkpointed) {
+      x = tf.tidy(() => encoderLayer(l, input, inp, dropoutRate, training, seed));
+      continue;
+    }
+    // Frames attend only within themselves: the backward pass recomputes the layer one frame at a time. Every
+    // tensor the recomputation reads is an argument (the forward scope frees the others before backward).
+    x = checkpoint(
+      ([xi], [pos, ref, keep], frame) => encoderLayer(l, xi as tf.Tensor3D, { pos: pos as tf.Tensor3D, ref, keep: keep as tf.Tensor2D, shapes: inp.shapes }, dropoutRate, training, seed + 3 * frame),
+      [input],
+      layerVariables(l),
+      { constants: [inp.pos, inp.ref, inp.keep], chunk: 1 },
+    );
   }
   return x;
 }

@@ -108,7 +108,7 @@ export function addMha(store: ParamStore, rng: Rng, name: string, dim: number, h
  * Batch-first multi-head attention where query and key share one input (`qk` = x + pos) and the value is `v`
  * (the decoder's self-attention): [B, L, C] -> [B, L, C].
  */
-export function selfAttention(qk: tf.Tensor3D, v: tf.Tensor3D, p: MhaParams, dropoutRate: number, training: boolean): tf.Tensor3D {
+export function selfAttention(qk: tf.Tensor3D, v: tf.Tensor3D, p: MhaParams, dropoutRate: number, training: boolean, seed?: number): tf.Tensor3D {
   const [b, l, c] = qk.shape;
   const hd = c / p.heads;
   const wqk = tf.slice(p.inW, [0, 0], [2 * c, c]) as tf.Tensor2D;
@@ -123,7 +123,7 @@ export function selfAttention(qk: tf.Tensor3D, v: tf.Tensor3D, p: MhaParams, dro
   const k = heads(qkProj, c);
   const vh = tf.transpose(tf.reshape(vProj, [b, l, p.heads, hd]), [0, 2, 1, 3]);
   let attn = tf.softmax(tf.matMul(q, k, false, true));
-  attn = dropout(attn, dropoutRate, training);
+  attn = dropout(attn, dropoutRate, training, seed);
   const o = tf.reshape(tf.transpose(tf.matMul(attn, vh), [0, 2, 1, 3]), [b * l, c]);
   return tf.reshape(linear(o, p.out), [b, l, c]) as tf.Tensor3D;
 }

@@ -12,12 +12,13 @@ import type { SeqFormerConfig } from '../config/defaults.js';
 import { SeqFormerError } from '../errors.js';
 import type { Backbone } from './backbone/backbone.js';
 import { padClips, type ClipBatch } from './batching.js';
-import { addDecoder, decoderLayer, type DecoderLayerParams } from './decoder.js';
+import { addDecoder, decoderLayer, decoderLayerVariables, type DecoderLayerParams } from './decoder.js';
 import { addEncoder, runEncoder, type EncoderLayerParams } from './encoder.js';
 import { addMaskHead, dynamicMaskLogits, dynamicParamLayout, maskFeatures, type MaskHeadParams } from './heads.js';
 import { kaimingUniform, normal, Rng, xavierUniform } from './init.js';
 import { addConv, addLinear, addMlp, addNorm, conv2d, groupNorm, inverseSigmoid, linear, mlp, type ConvParams, type LinearParams, type MlpParams, type NormParams } from './layers.js';
 import type { LevelShapes } from './ms-deform-attn.js';
+import { checkpoint } from './no-grad.js';
 import { ParamStore } from './params.js';
 import { encoderReferencePoints, levelGeometry, sinePositionEmbedding, validMaskFlatten, validRatios, type LevelGeometry } from './position-encoding.js';
 
@@ -238,7 +239,8 @@ export class SeqFormerNet {
       Float32Array.from({ length: n * s * d.levels * 2 }, (_, i) => refs[Math.floor(i / (t * s * d.levels * 2))][i % (s * d.levels * 2)]),
       [n, s, d.levels, 2],
     );
-    const memory = runEncoder(this.encoder, srcFlat, { pos: posFlat, ref: encRef, keep, shapes }, d.dropout, training, training && this.useCheckpointing());
+    const ckpt = training && this.useCheckpointing();
+    const memory = runEncoder(this.encoder, srcFlat, { pos: posFlat, ref: encRef, keep, shapes }, d.dropout, training, ckpt);
     // decoder
     const [queryPos0, tgt0] = tf.split(this.queryEmbed, 2, 1);
     const queryPos = tf.tile(tf.expandDims(queryPos0, 0), [b, 1, 1]) as tf.Tensor3D;
@@ -252,14 +254,25 @@ export class SeqFormerNet {
     for (let lid = 0; lid < d.decLayers; lid++) {
       const refDim = ref.shape[3];
       const refIn = ref;
+      const seed = Math.floor(Math.random() * 2 ** 30);
+      const layerFn = ([tg, bx, mem, qp]: tf.Tensor[], [rfIn, kp]: tf.Tensor[]): tf.Tensor4D => {
+        const o = decoderLayer(this.decoder[lid], tg as tf.Tensor3D, bx, rfIn, { ...inputs, memory: mem as tf.Tensor3D, keep: kp as tf.Tensor2D, queryPos: qp as tf.Tensor3D, seed });
+        return tf.concat([tf.expandDims(o.tgt, 1), o.tgtBox], 1) as tf.Tensor4D; // [B, 1 + T, Q, C]
+      };
+      const refInput = tf.mul(tf.expandDims(ref, 3), refDim === 4 ? vr4 : vr); // [B, T, Q, L, 2|4]
+      const diff = [tgt, tgtBox, memory, queryPos];
+      const consts = [refInput, keep];
+      const packed = ckpt
+        ? checkpoint(layerFn, diff, decoderLayerVariables(this.decoder[lid]), { constants: consts })
+        : tf.tidy(() => layerFn(diff, consts));
       const out = tf.tidy(() => {
-        const refInput = tf.mul(tf.expandDims(refIn, 3), refDim === 4 ? vr4 : vr); // [B, T, Q, L, 2|4]
-        const o = decoderLayer(this.decoder[lid], tgt, tgtBox, refInput, inputs);
-        const logits = linear(o.tgt, this.classEmbed[lid]) as tf.Tensor3D;
-        const tmp = mlp(o.tgtBox, this.bboxEmbed[lid]);
+        const nt = tf.squeeze(tf.slice(packed, [0, 0, 0, 0], [b, 1, -1, -1]), [1]) as tf.Tensor3D;
+        const nb = tf.slice(packed, [0, 1, 0, 0], [b, t, -1, -1]) as tf.Tensor4D;
+        const logits = linear(nt, this.classEmbed[lid]) as tf.Tensor3D;
+        const tmp = mlp(nb, this.bboxEmbed[lid]);
         const inv = inverseSigmoid(refIn);
         const unact = refDim === 4 ? tf.add(tmp, inv) : tf.add(tmp, tf.pad(inv, [[0, 0], [0, 0], [0, 0], [0, 2]]));
-        return { tgt: o.tgt, tgtBox: o.tgtBox, logits, boxes: tf.sigmoid(unact) as tf.Tensor4D };
+        return { tgt: nt, tgtBox: nb, logits, boxes: tf.sigmoid(unact) as tf.Tensor4D };
       });
       tgt = out.tgt;
       tgtBox = out.tgtBox;
@@ -275,7 +288,10 @@ export class SeqFormerNet {
       start += g.h * g.w;
       return m;
     });
-    const maskFeats = tf.tidy(() => maskFeatures(this.maskHead, mems[0], mems[1], mems[2]));
+    const mh = this.maskHead;
+    const maskVars = [mh.lay1, mh.lay2, mh.lay3, mh.lay4, mh.dcn].flatMap((c) => [c.w, ...(c.b ? [c.b] : [])]);
+    const maskFn = (m: tf.Tensor[]): tf.Tensor4D => maskFeatures(mh, m[0] as tf.Tensor4D, m[1] as tf.Tensor4D, m[2] as tf.Tensor4D);
+    const maskFeats = ckpt ? checkpoint(maskFn, mems, maskVars, { chunk: 1 }) : tf.tidy(() => maskFn(mems));
     return { layers, maskFeats, memory, sizes, paddedSize: [hp, wp], numFrames: t };
   }
 

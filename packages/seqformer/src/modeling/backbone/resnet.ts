@@ -187,7 +187,8 @@ class ResNet implements Backbone {
       for (let s = from; s < to; s++) {
         const vars = this.stages[s].flatMap((b) => [...b.convs, ...(b.shortcut ? [b.shortcut] : [])]).filter((c) => c.trainable).map((c) => c.w);
         const input = y;
-        y = ckpt && vars.length ? checkpoint((xi) => stage(xi, s), [input], vars) : stage(input, s);
+        // convolutions see one image at a time: the backward pass recomputes the stage image by image
+        y = ckpt && vars.length ? checkpoint(([xi]) => stage(xi, s), [input], vars, { chunk: 1 }) : stage(input, s);
         if (want.has(`res${s + 2}`)) out[`res${s + 2}`] = y;
       }
       return y;
