@@ -9,7 +9,9 @@ export type ParamLayout =
   /** same shape and order as PyTorch (Linear weight [out, in], biases, norms, embeddings) */
   | 'plain'
   /** Conv2d weight: PyTorch [out, in, kH, kW], here [kH, kW, in, out] */
-  | 'conv';
+  | 'conv'
+  /** a matrix stored transposed: PyTorch [out, in], here [in, out] (e.g. the DINOv2 ViT's Linear weights) */
+  | 'transposed';
 
 /** One named tensor of the model. */
 export interface Param {
@@ -27,17 +29,20 @@ export interface Param {
 
 /** PyTorch shape of a parameter stored with `layout` and tfjs shape `shape`. */
 export function torchShape(layout: ParamLayout, shape: readonly number[]): number[] {
-  return layout === 'conv' ? [shape[3], shape[2], shape[0], shape[1]] : [...shape];
+  if (layout === 'conv') return [shape[3], shape[2], shape[0], shape[1]];
+  return layout === 'transposed' ? [shape[1], shape[0]] : [...shape];
 }
 
 /** Converts a PyTorch-layout tensor to the stored layout (a new tensor). */
 export function fromTorch(layout: ParamLayout, t: tf.Tensor): tf.Tensor {
-  return layout === 'conv' ? tf.transpose(t, [2, 3, 1, 0]) : t.clone();
+  if (layout === 'conv') return tf.transpose(t, [2, 3, 1, 0]);
+  return layout === 'transposed' ? tf.transpose(t, [1, 0]) : t.clone();
 }
 
 /** Converts a stored tensor to its PyTorch layout (a new tensor). */
 export function toTorch(layout: ParamLayout, t: tf.Tensor): tf.Tensor {
-  return layout === 'conv' ? tf.transpose(t, [3, 2, 0, 1]) : t.clone();
+  if (layout === 'conv') return tf.transpose(t, [3, 2, 0, 1]);
+  return layout === 'transposed' ? tf.transpose(t, [1, 0]) : t.clone();
 }
 
 /** Options of {@link ParamStore.add}. */
