@@ -3,11 +3,12 @@
 // Sacred. Run: `exp run with configs/seqformer_pseudo.yaml -F runs/wsovvis_seqformer -c no` (or configs/demo.yaml).
 // Outputs (the original's runs/<id>/d2/...): with -F, `<run>/d2/{config.yaml, model_XXXXXXX.safetensors,
 // model_final.safetensors, last_checkpoint, inference/results.json}`; without, OUTPUT_DIR.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectGpus } from '@wsovvis/ddp';
 import { defineExperiment } from '@wsovvis/experiment';
 import { loadConfig } from '@wsovvis/seqformer/config';
-import { defaults, schema, type SeqFormerPseudoConfig } from './seqformer/config.js';
+import { checkInputs, defaults, schema, type SeqFormerPseudoConfig } from './seqformer/config.js';
 
 export default defineExperiment({
   name: 'seqformer_pseudo',
@@ -31,6 +32,12 @@ export default defineExperiment({
       }
     }
     return config.ddp?.world_size === 0 ? { ddp: { world_size: worldSize } } : {};
+  },
+  preflight(config) {
+    checkInputs(config, (path) => {
+      const st = statSync(path, { throwIfNoEntry: false });
+      return st ? { file: st.isFile(), dir: st.isDirectory() } : null;
+    });
   },
   async main(ctx) {
     const log = (line: string): void => ctx.logger.info(line);

@@ -131,3 +131,32 @@ export const schema: JsonSchema = {
     seed: { type: 'integer', description: 'root seed of the run' },
   },
 };
+
+/** What makes each input of the experiment, for the error that says it is missing. */
+const MADE_BY: Record<'train_json' | 'train_img_root' | 'val_json' | 'val_img_root', string> = {
+  train_json: 'the pseudo tube JSON of step B (exp convert-masks ... --out_json FILE)',
+  train_img_root: 'the folder of training frames (<video>/<frame>.jpg)',
+  val_json: 'the class-agnostic GT JSON of step C (exp agnostic-gt ... --out_json FILE) or an image-only JSON',
+  val_img_root: 'the folder of validation frames (<video>/<frame>.jpg)',
+};
+
+/**
+ * The inputs a run reads, checked before a run record exists so that a wrong path is one line and exit code 2
+ * (the demo makes its own inputs; eval-only reads only the validation set).
+ */
+export function checkInputs(config: SeqFormerPseudoConfig, exists: (path: string) => { file: boolean; dir: boolean } | null): void {
+  if (config.demo.enabled) return;
+  const keys = (config.eval_only ? ['val_json', 'val_img_root'] : ['train_json', 'train_img_root', 'val_json', 'val_img_root']) as (keyof typeof MADE_BY)[];
+  for (const key of keys) {
+    const path = config.data[key];
+    const found = exists(path);
+    const wantDir = key.endsWith('img_root');
+    if (found && (wantDir ? found.dir : found.file)) continue;
+    const got = found ? (found.dir ? 'a folder' : 'a file') : 'nothing there';
+    throw Object.assign(new Error(`data.${key}: ${path}: expected ${wantDir ? 'a folder' : 'a JSON file'}, got ${got}`), {
+      code: 'SEQFORMER_DATA_MISSING',
+      exitCode: 2 as const,
+      hint: `data.${key} is ${MADE_BY[key]}; set it in the config file or with data.${key}=PATH (or run the demo: configs/demo.yaml)`,
+    });
+  }
+}

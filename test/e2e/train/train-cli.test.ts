@@ -44,15 +44,25 @@ describe('seqformer_pseudo through the exp CLI', () => {
     expect(existsSync(join(tmp.dir, 'bad', '1'))).toBe(false);
   });
 
-  it('a worker that cannot read its data ends the run FAILED with the rank and the file named', async () => {
+  it('a missing data file is one line naming the key and the file, exit 2, before any run is recorded', async () => {
     const missing = join(tmp.dir, 'no-such-tubes.json');
-    const r = await runExp(['run', 'with', CONFIG, 'demo.enabled=false', `data.train_json=${missing}`, `data.val_json=${missing}`, '-F', join(tmp.dir, 'failed'), ...common], TIMEOUT);
+    const r = await runExp(['run', 'with', CONFIG, 'demo.enabled=false', `data.train_json=${missing}`, '-F', join(tmp.dir, 'missing'), ...common]);
+    expect(r.code).toBe(2);
+    expect(errorLine(r)).toBe(`error: data.train_json: ${missing}: expected a JSON file, got nothing there [SEQFORMER_DATA_MISSING]`);
+    expect(r.stderr).toContain('hint: data.train_json is the pseudo tube JSON of step B');
+    expect(existsSync(join(tmp.dir, 'missing'))).toBe(false);
+  });
+
+  it('a worker that cannot read its data ends the run FAILED with the rank and the file named', async () => {
+    const corrupt = join(tmp.dir, 'corrupt-tubes.json');
+    writeFileSync(corrupt, '{"videos": [');
+    const r = await runExp(['run', 'with', CONFIG, 'demo.enabled=false', `data.train_json=${corrupt}`, `data.val_json=${corrupt}`, `data.train_img_root=${tmp.dir}`, `data.val_img_root=${tmp.dir}`, '-F', join(tmp.dir, 'failed'), ...common], TIMEOUT);
     expect(r.code).toBe(1);
     const run = readRunJson<{ status: string; fail_trace: string[] }>(join(tmp.dir, 'failed', '1', 'run.json'));
     expect(run.status).toBe('FAILED');
     const trace = run.fail_trace.join('');
     expect(trace).toMatch(/rank [01]/);
-    expect(trace).toContain(missing);
+    expect(trace).toContain(corrupt);
   });
 
   it('runs the demo pipeline with 2 workers: config, finite losses, checkpoints, results.json, eval metrics in info, COMPLETED', async () => {

@@ -46,6 +46,12 @@ export interface ExperimentDefinition<C extends ConfigObject, R = unknown> {
    * the command-line updates are applied again so they always win.
    */
   readonly configHook?: (config: C) => DeepPartial<C>;
+  /**
+   * Checks of the run's inputs that need the final config (e.g. data files exist), run before a run record is
+   * created, for `main` and the experiment's own commands (never for print_config & co.). Throw an error with
+   * `{ code, exitCode: 2 }` and a one-line message naming the key and file: the CLI prints it and records nothing.
+   */
+  readonly preflight?: (config: C, info: { readonly command: string }) => void | Promise<void>;
   /** The experiment: receives the typed config and the run context; its return value is the run's result. */
   readonly main: (ctx: RunContext<C>) => R | Promise<R>;
   /** Extra commands. */

@@ -115,6 +115,9 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     if (options.comment !== undefined) meta.comment = options.comment;
   }
 
+  // the experiment's input checks come before anything is recorded: a missing data file is a usage error
+  if (experiment.preflight) await experiment.preflight(built.config as never, { command });
+
   if (options.printConfig) {
     process.stdout.write(formatConfig(built.config, built.summary, { color: useColor(), schema: prepared.schema }));
     process.stdout.write(`${'-'.repeat(79)}\n`);
