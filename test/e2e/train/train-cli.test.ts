@@ -63,6 +63,9 @@ describe('seqformer_pseudo through the exp CLI', () => {
     const trace = run.fail_trace.join('');
     expect(trace).toMatch(/rank [01]/);
     expect(trace).toContain(corrupt);
+    // the console gets the typed error in one line (rank, file, code); the stack stays in fail_trace
+    expect(r.stderr).toMatch(new RegExp(`^error: rank [01]: .*${corrupt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\\[VIS_[A-Z_]+\\]$`, 'm'));
+    expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
   it('runs the demo pipeline with 2 workers: config, finite losses, checkpoints, results.json, eval metrics in info, COMPLETED', async () => {

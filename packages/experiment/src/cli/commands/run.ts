@@ -69,7 +69,14 @@ export const runCommand = {
       });
       if (outcome.status === 'FAILED' && outcome.error) {
         const e = outcome.error;
-        process.stderr.write(argv.debug ? `${e.stack ?? e.message}\n` : (outcome.failTrace ?? []).join(''));
+        // A typed error (code + exitCode) says what is wrong in one line, as everywhere in the CLI; its stack
+        // stays in the run's fail_trace. Anything else is a bug: print the trace (Sacred's behaviour).
+        const typed = typeof e.code === 'string' && typeof e.exitCode === 'number';
+        if (argv.debug) process.stderr.write(`${e.stack ?? e.message}\n`);
+        else if (typed) {
+          const where = e.rank !== undefined ? `rank ${e.rank}: ` : '';
+          process.stderr.write(`error: ${where}${e.message} [${e.code}]\n${e.hint ? `  hint: ${e.hint}\n` : ''}  (stack in the run's fail_trace; -d prints it)\n`);
+        } else process.stderr.write((outcome.failTrace ?? []).join(''));
       }
       process.exitCode = outcome.exitCode;
     } finally {
