@@ -4,6 +4,7 @@
  * of a batch (Hungarian matching per decoder layer inside, as the official forward does).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { registerTensorExtensions } from '@wsovvis/tensor';
 import type { SeqFormerConfig } from './config/defaults.js';
 import { resolveConfig } from './config/load.js';
 import type { DeepPartial } from './config/schema.js';
@@ -13,7 +14,6 @@ import { padClips, type ClipBatch } from './modeling/batching.js';
 import { layerLosses, weightedTotal, type LossWeights } from './modeling/criterion.js';
 import { matchVideo, type VideoMatch, type VideoTarget } from './modeling/matcher.js';
 import { SeqFormerNet, type ForwardState, type SeqFormerOutputs } from './modeling/seqformer.js';
-import { shareWasmIdentity } from './modeling/wasm-identity.js';
 import { exportStateDict, loadSeqFormerWeights, type WeightsReport } from './modeling/weights.js';
 
 /** Result of {@link SeqFormer.forwardTrain}. */
@@ -164,7 +164,9 @@ export function createSeqFormer(cfg: SeqFormerConfig | DeepPartial<SeqFormerConf
   if (full.MODEL.META_ARCHITECTURE !== 'SeqFormer') {
     throw new SeqFormerError('SEQFORMER_CONFIG_VALUE', `MODEL.META_ARCHITECTURE: only SeqFormer is built by @wsovvis/seqformer; got '${full.MODEL.META_ARCHITECTURE}'`, { exitCode: 2 });
   }
-  shareWasmIdentity();
+  // our kernels and gradients (wasm Identity sharing data: the saved activations of a training step fit the wasm
+  // heap), also for callers that never called initEngine
+  registerTensorExtensions();
   const backbone = getBackboneFactory(full.MODEL.BACKBONE.NAME)(full);
   const seed = full.SEED >= 0 ? full.SEED : 0;
   return backbone instanceof Promise ? backbone.then((b) => new SeqFormer(full, new SeqFormerNet(full, b, seed))) : new SeqFormer(full, new SeqFormerNet(full, backbone, seed));

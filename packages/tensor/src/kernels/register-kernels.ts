@@ -12,6 +12,7 @@ import { isWrapper } from './wasm/wrap.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm/DepthwiseConv2dNativeBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/DepthwiseConv2dNativeBackpropInput.js';
+import { identityWasmConfig } from './wasm/Identity.js';
 import { resizeBilinearGradWasmConfig } from './wasm/ResizeBilinearGrad.js';
 import { unsortedSegmentSumConfig } from './wasm/UnsortedSegmentSum.js';
 
@@ -25,10 +26,11 @@ export const ADDED_KERNELS: readonly tf.KernelConfig[] = [
 ];
 
 /**
- * tfjs kernels replaced because they are wrong (ResizeBilinearGrad ignores halfPixelCenters) or unusably slow
- * (cpu UnsortedSegmentSum: a tensor per segment).
+ * tfjs kernels replaced because they are wrong (ResizeBilinearGrad ignores halfPixelCenters), unusably slow
+ * (cpu UnsortedSegmentSum: a tensor per segment) or wasteful (wasm Identity copies what it could share: every
+ * tensor the engine saves for a backward pass was stored twice).
  */
-export const REPLACED_KERNELS: readonly tf.KernelConfig[] = [resizeBilinearGradCpuConfig, resizeBilinearGradWasmConfig, unsortedSegmentSumCpuConfig];
+export const REPLACED_KERNELS: readonly tf.KernelConfig[] = [resizeBilinearGradCpuConfig, resizeBilinearGradWasmConfig, unsortedSegmentSumCpuConfig, identityWasmConfig];
 
 /** tfjs kernels wrapped for speed, falling back to tfjs's own for what the wrapper does not cover. */
 export const WRAPPED_KERNELS: ReadonlyArray<{ kernelName: string; backendName: string; wrap: (original: tf.KernelConfig) => tf.KernelConfig }> = [
