@@ -74,8 +74,37 @@ export interface JournalState {
   readonly runsCollection: string;
   /** MongoDB `_id` of the run once the started record landed. */
   readonly runId: RunId | null;
+  /**
+   * The run's id chosen by another observer (FileStorage's run folder) after this journal started without one
+   * (MongoDB unreachable at start): tried as `_id` when the started record lands, else `max(_id) + 1` with an
+   * {@link IdMapping} in the run's info. Absent in journals written before this field existed.
+   */
+  readonly preferredId?: RunId | null;
   /** Highest seq applied to MongoDB (0: nothing yet). */
   readonly appliedSeq: number;
+}
+
+/**
+ * Recorded as `info.exp_id_mapping` in the run document when MongoDB could not give the run the id it has
+ * elsewhere (its `-F` folder): that `_id` was taken when the journal landed.
+ */
+export interface IdMapping {
+  /** The run's id as the run printed it and as its `-F` folder is named. */
+  readonly run_id: RunId;
+  /** Its `_id` in MongoDB. */
+  readonly mongo_id: RunId;
+  readonly note: string;
+}
+
+/** The id mapping a journal's state implies (null when the ids agree or no other id was given). */
+export function idMappingOf(state: Pick<JournalState, 'runId' | 'preferredId'>): IdMapping | null {
+  const wanted = state.preferredId ?? null;
+  if (wanted === null || state.runId === null || String(state.runId) === String(wanted)) return null;
+  return {
+    run_id: wanted,
+    mongo_id: state.runId,
+    note: `_id ${JSON.stringify(wanted)} was taken in MongoDB when this run's journal landed, so the run (ID ${JSON.stringify(wanted)} in its -F folder and output) is _id ${JSON.stringify(state.runId)} here`,
+  };
 }
 
 /** True for the records that end a run (after them only `close` happens). */

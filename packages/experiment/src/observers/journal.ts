@@ -148,7 +148,7 @@ export class Journal {
   }
 
   /** Update some state fields. */
-  updateState(patch: Partial<Pick<JournalState, 'runId' | 'appliedSeq'>>): void {
+  updateState(patch: Partial<Pick<JournalState, 'runId' | 'appliedSeq' | 'preferredId'>>): void {
     this.writeState({ ...this.stateCache, ...patch });
   }
 

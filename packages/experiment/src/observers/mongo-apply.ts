@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Collection, Db, Document, ObjectId } from 'mongodb';
 import type { RunId } from '../types.js';
 import type { Journal } from './journal.js';
-import type { JournalRecord, JournalRunStart } from './journal-types.js';
+import { type IdMapping, type JournalRecord, type JournalRunStart, idMappingOf } from './journal-types.js';
 import { deterministicObjectId, isoToDate, toBsonSafe } from './mongo-bson.js';
 import { type DocumentLimits, type OffloadedPayload, fitRunDocument, sizeWithout, startedRunDocument } from './mongo-docs.js';
 import { deleteGridFsFiles, putGridFsFileOnce } from './mongo-gridfs.js';
@@ -23,7 +23,9 @@ export interface MongoCollections {
  * Applies journal records to MongoDB in Sacred's MongoObserver schema, each exactly once however often it is
  * replayed (after a lost connection, a crash, or by `exp runs sync`):
  * - `started`: the run document carries `exp_journal.uid`; a replay finds it instead of inserting again. New ids
- *   are `max(numeric _id) + 1`, retried on a duplicate key (20 runs starting at once get distinct ids).
+ *   are `max(numeric _id) + 1`, retried on a duplicate key (20 runs starting at once get distinct ids), unless
+ *   the journal names a preferred id (the run's `-F` folder, when MongoDB was away at start): that one is tried
+ *   first, and if it is taken the mapping goes into the run's `info.exp_id_mapping`.
  * - run-document updates (heartbeat, resource, final status) only apply while `exp_journal.seq < seq`;
  * - metric points are pushed only while the metric document's `exp_seq < seq`;
  * - GridFS files get ids derived from (journal uid, seq), so an upload that already happened is not repeated.
@@ -41,6 +43,8 @@ export class JournalApplier {
     private readonly mongo: MongoCollections,
     private readonly journal: Journal,
     private readonly limits: DocumentLimits,
+    /** Called once the run document exists (inserted now or found from an earlier attempt). */
+    private readonly onRunCreated?: (id: RunId, mapping: IdMapping | null) => void,
   ) {}
 
   /** MongoDB `_id` of the run, once its started record landed. */
@@ -137,13 +141,37 @@ export class JournalApplier {
         const prev = await this.mongo.runs.findOne({ _id: id } as Document, { projection: { captured_out: 1 } });
         this.output = String(prev?.captured_out ?? '') + this.output;
         await this.mongo.runs.updateOne({ _id: id } as Document, { $set: { ...fresh, stop_time: null, fail_trace: null } });
+      } else if (givenId !== null) {
+        id = await this.insertGiven(doc, numericId(givenId));
       } else {
-        id = givenId !== null ? await this.insertGiven(doc, numericId(givenId)) : await this.insertNext(doc);
+        const preferred = this.journal.state.preferredId ?? null;
+        id = (preferred !== null ? await this.insertPreferred(doc, numericId(preferred)) : null) ?? (await this.insertNext(doc));
       }
       this.journal.updateState({ runId: id });
+      await this.recordIdMapping();
       await this.storeOffloaded(fitted.offloaded, seq);
     } else {
       this.journal.updateState({ runId: id });
+      await this.recordIdMapping();
+    }
+    this.onRunCreated?.(id, idMappingOf(this.journal.state));
+  }
+
+  /** Put the id mapping (if the run could not get its preferred id) into the run's info; heartbeats keep it. */
+  private async recordIdMapping(): Promise<void> {
+    const mapping = idMappingOf(this.journal.state);
+    if (mapping) await this.mongo.runs.updateOne({ _id: mapping.mongo_id } as Document, { $set: { 'info.exp_id_mapping': this.enc(mapping) } } as Document);
+  }
+
+  /** Insert with the preferred `_id`; null when another run has it. */
+  private async insertPreferred(doc: Record<string, unknown>, id: RunId): Promise<RunId | null> {
+    try {
+      await this.mongo.runs.insertOne({ ...doc, _id: id } as Document);
+      return id;
+    } catch (e) {
+      if (!isDuplicateKey(e)) throw e;
+      const mine = await this.mongo.runs.findOne({ _id: id, 'exp_journal.uid': this.journal.uid } as Document, { projection: { _id: 1 } });
+      return mine ? id : null;
     }
   }
 
@@ -228,6 +256,8 @@ export class JournalApplier {
   private async writeHeartbeat(r: Extract<JournalRecord, { type: 'heartbeat' }>): Promise<void> {
     await this.ensureLinks();
     const info = toBsonSafe(r.info) as Record<string, unknown>;
+    const mapping = idMappingOf(this.journal.state);
+    if (mapping) info.exp_id_mapping = mapping;
     if (this.links.size) info.metrics = [...this.links].map(([name, id]) => ({ name, id: id.toHexString() }));
     const set: Record<string, unknown> = { heartbeat: isoToDate(r.beatTime), result: toBsonSafe(r.result) };
     if (r.host) set.host = toBsonSafe(r.host);

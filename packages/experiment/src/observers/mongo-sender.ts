@@ -1,6 +1,7 @@
 import { MongoClient } from 'mongodb';
 import type { Journal } from './journal.js';
-import type { JournalRecord } from './journal-types.js';
+import type { IdMapping, JournalRecord } from './journal-types.js';
+import type { RunId } from '../types.js';
 import { JournalApplier } from './mongo-apply.js';
 import { DEFAULT_LIMITS, type DocumentLimits } from './mongo-docs.js';
 import { isTransientMongoError } from './mongo-errors.js';
@@ -33,6 +34,15 @@ export function openMongoClient(target: MongoTarget, timing: SenderTiming = DEFA
   });
 }
 
+/** Options of {@link JournalSender}. */
+export interface SenderOptions {
+  readonly timing?: SenderTiming;
+  readonly limits?: DocumentLimits;
+  readonly warn?: (message: string) => void;
+  /** Called when the run document exists in MongoDB (with the id mapping when its preferred id was taken). */
+  readonly onRunCreated?: (id: RunId, mapping: IdMapping | null) => void;
+}
+
 /**
  * Sends one journal's records to MongoDB in the background, in order: a record leaves the queue only once it
  * landed; while the database is unreachable the sender waits with exponential backoff and tries again, so a
@@ -58,7 +68,7 @@ export class JournalSender {
   constructor(
     private readonly journal: Journal,
     private readonly target: MongoTarget,
-    private readonly options: { timing?: SenderTiming; limits?: DocumentLimits; warn?: (message: string) => void } = {},
+    private readonly options: SenderOptions = {},
   ) {}
 
   /** Records queued and not yet landed. */
@@ -148,6 +158,7 @@ export class JournalSender {
       { db, runs: db.collection(this.target.runsCollection), metrics: db.collection(this.target.metricsCollection), runsCollectionName: this.target.runsCollection, caps },
       this.journal,
       this.options.limits ?? DEFAULT_LIMITS,
+      this.options.onRunCreated,
     );
     return this.applier;
   }

@@ -1,7 +1,7 @@
 import { ExperimentError, UsageError } from '../errors.js';
 import type { RunId } from '../types.js';
 import { Journal } from './journal.js';
-import { isFinalRecord } from './journal-types.js';
+import { type IdMapping, idMappingOf, isFinalRecord } from './journal-types.js';
 import type { DocumentLimits } from './mongo-docs.js';
 import { JournalSender, type SenderTiming } from './mongo-sender.js';
 import { type MongoTarget, parseMongoTarget } from './mongo-url.js';
@@ -19,6 +19,8 @@ export interface SyncOutcome {
   readonly ended: boolean;
   /** Why it stopped early, if it did. */
   readonly error: string | null;
+  /** Present when the run could not get its id from elsewhere (its `-F` folder) as `_id`: it was taken. */
+  readonly idMapping?: IdMapping;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function syncJournals(
     const drained = await sender.drain(opts.idleTimeoutMs ?? 30_000);
     await sender.close();
     const left = journal.lastSeq - journal.state.appliedSeq;
+    const mapping = idMappingOf(journal.state);
     const outcome: SyncOutcome = {
       journal: path,
       runId: journal.state.runId,
@@ -69,6 +72,7 @@ export async function syncJournals(
       left,
       ended: records.some(isFinalRecord),
       error: drained && left === 0 ? null : (sender.fatal ?? sender.lastError ?? 'database unreachable'),
+      ...(mapping ? { idMapping: mapping } : {}),
     };
     if (outcome.error === null) journal.remove();
     else journal.release();
@@ -89,14 +93,15 @@ export async function runSyncCommand(dir: string, mongo: readonly string[], json
   const target = parseMongoTarget(mongo[0]!);
   const outcomes = await syncJournals(dir, target, { warn: (m) => process.stderr.write(`WARNING - exp - ${m}\n`) });
   if (json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
-  else {
-    for (const o of outcomes) {
-      process.stdout.write(
-        o.error === null
-          ? `${o.journal}: run ${String(o.runId)} in ${target.display}: ${o.sent} event(s) sent${o.ended ? '' : ' (the run never ended: it stays RUNNING)'}; journal removed\n`
-          : `${o.journal}: ${o.sent} sent, ${o.left} left: ${o.error}\n`,
-      );
-    }
-  }
+  else for (const o of outcomes) process.stdout.write(`${formatSyncOutcome(o, target.display)}\n`);
   return outcomes.every((o) => o.error === null) ? 0 : 1;
+}
+
+/** The line `exp runs sync` prints for one journal (`display`: the `-m` target without credentials). */
+export function formatSyncOutcome(o: SyncOutcome, display: string): string {
+  const mapped = o.idMapping
+    ? ` (ID ${JSON.stringify(o.idMapping.run_id)} in its -F folder and output was taken here, so it is _id ${JSON.stringify(o.idMapping.mongo_id)}; mapping in its info.exp_id_mapping)`
+    : '';
+  if (o.error !== null) return `${o.journal}: ${o.sent} sent, ${o.left} left: ${o.error}${mapped}`;
+  return `${o.journal}: run ${String(o.runId)} in ${display}${mapped}: ${o.sent} event(s) sent${o.ended ? '' : ' (the run never ended: it stays RUNNING)'}; journal removed`;
 }

@@ -4,10 +4,11 @@ import { join, resolve } from 'node:path';
 import { ObserverError } from '../errors.js';
 import type { RunId } from '../types.js';
 import { Journal } from './journal.js';
-import type { JournalEntry, JournalRunStart, JournalSource } from './journal-types.js';
+import type { IdMapping, JournalEntry, JournalRunStart, JournalSource } from './journal-types.js';
 import type { DocumentLimits } from './mongo-docs.js';
 import { isAuthError } from './mongo-errors.js';
 import { guessContentType } from './mongo-gridfs.js';
+import { numericId } from './mongo-apply.js';
 import { JournalSender, type SenderTiming } from './mongo-sender.js';
 import { type MongoTarget, redactDeep, redactSecrets } from './mongo-url.js';
 import type {
@@ -28,6 +29,8 @@ export interface MongoObserverOptions {
   readonly limits?: DocumentLimits;
   /** Where warnings go (default: stderr, Sacred's `WARNING - name - message` form). */
   readonly warn?: (message: string) => void;
+  /** Where notices go (default: stderr, `INFO - name - message`): e.g. a run that started without MongoDB landed. */
+  readonly notice?: (message: string) => void;
 }
 
 /**
@@ -57,6 +60,8 @@ export class MongoObserver implements RunObserver {
   private journal: Journal | null = null;
   private sender: JournalSender | null = null;
   private lastOutputLength = 0;
+  /** `started`/`queued` returned no id (database unreachable): the run is named elsewhere or later. */
+  private deferred = false;
 
   constructor(private readonly options: MongoObserverOptions) {
     this.name = `MongoObserver(${options.target.display})`;
@@ -74,6 +79,34 @@ export class MongoObserver implements RunObserver {
 
   async queued(e: QueuedEvent): Promise<RunId | void> {
     return this.open(this.runStart({ ...e, resume: null }, { queueTime: e.queueTime }), 'queued');
+  }
+
+  /**
+   * Another observer named the run after MongoDB could not be reached at start (FileStorage's folder id): the
+   * journal asks for that `_id` when it lands (the next free one if it is taken by then, with the mapping in
+   * the run's `info.exp_id_mapping`).
+   */
+  async idAssigned(id: RunId): Promise<void> {
+    const journal = this.journal;
+    if (!journal || !this.deferred) return;
+    journal.updateState({ preferredId: numericId(id) });
+    const landed = journal.state.runId;
+    // the database came back between the start timeout and now: the run already has an _id of its own
+    if (landed !== null && String(landed) !== String(numericId(id))) {
+      this.tell(`the run reached MongoDB just before its ID ${JSON.stringify(id)} was known and is _id ${JSON.stringify(landed)} there (mapping in its info.exp_id_mapping)`);
+    }
+  }
+
+  /** While the run has no MongoDB `_id`: where its events wait and when they land. */
+  pendingId(): string | null {
+    const journal = this.journal;
+    if (!journal || journal.state.runId !== null) return null;
+    const { display } = this.options.target;
+    const preferred = journal.state.preferredId ?? null;
+    const as = preferred === null
+      ? 'MongoDB assigns the run its ID when it is reachable'
+      : `the run is recorded there as _id ${JSON.stringify(preferred)} when it is reachable (the next free _id, if ${JSON.stringify(preferred)} is taken by then)`;
+    return `MongoDB at ${display} is unreachable; events are journaled in ${journal.dir} and ${as} (or when 'exp runs sync ${journal.dir} -m ${display}' sends them)`;
   }
 
   async heartbeat(e: HeartbeatEvent): Promise<void> {
@@ -159,6 +192,7 @@ export class MongoObserver implements RunObserver {
       ...(this.options.timing ? { timing: this.options.timing } : {}),
       ...(this.options.limits ? { limits: this.options.limits } : {}),
       warn: (m) => this.warn(m),
+      onRunCreated: (id, mapping) => this.landedLate(id, mapping),
     });
     this.sender.push(record);
     const landed = await this.sender.waitFor(record.seq, this.options.startTimeoutMs ?? 30_000);
@@ -172,7 +206,24 @@ export class MongoObserver implements RunObserver {
       this.sender = null;
       throw new ObserverError(this.name, reason, undefined, isAuthError(reason) ? 2 : 1);
     }
+    this.deferred = true;
     return undefined; // unreachable: the run goes on, the sender keeps trying in the background
+  }
+
+  /** The run document of a run that started without MongoDB was created (by the background sender). */
+  private landedLate(id: RunId, mapping: IdMapping | null): void {
+    if (!this.deferred) return;
+    this.tell(
+      mapping === null
+        ? `MongoDB is reachable: the run is recorded there with ID ${JSON.stringify(id)}`
+        : `MongoDB is reachable: _id ${JSON.stringify(mapping.run_id)} was taken there, so the run is recorded as _id ${JSON.stringify(id)} (mapping in its info.exp_id_mapping)`,
+    );
+  }
+
+  private tell(message: string): void {
+    const text = this.redactText(message);
+    if (this.options.notice) this.options.notice(text);
+    else process.stderr.write(`INFO - ${this.name} - ${text}\n`);
   }
 
   private runStart(e: Omit<StartedEvent, 'startTime'>, times: { startTime?: string; queueTime?: string }): JournalRunStart {

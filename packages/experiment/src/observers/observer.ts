@@ -151,6 +151,7 @@ export interface InterruptedEvent {
  *
  * Observers run by descending `priority` (Mongo 30 > FileStorage 20); the first one whose `started`/`queued`
  * returns an id names the run, and the others receive it as `StartedEvent.id`.
+ * Observers called before that, which returned no id, get it through `idAssigned`.
  */
 export interface RunObserver {
   /** Shown in warnings, e.g. `FileStorageObserver(runs/demo)`. */
@@ -160,6 +161,13 @@ export interface RunObserver {
   runDir?(): string | null;
   queued?(e: QueuedEvent): Promise<RunId | void>;
   started?(e: StartedEvent): Promise<RunId | void>;
+  /**
+   * The run was named by a lower-priority observer after this one's `started`/`queued` returned no id (MongoDB
+   * unreachable at start, FileStorage then picks the id): the observer may adopt it. A throw here is a warning.
+   */
+  idAssigned?(id: RunId): Promise<void>;
+  /** One line on why this observer has no id for the run yet (its `started` returned none), else null. */
+  pendingId?(): string | null;
   heartbeat?(e: HeartbeatEvent): Promise<void>;
   metrics?(batch: MetricsBatch, info: Record<string, unknown>): Promise<void>;
   artifact?(e: ArtifactEvent): Promise<void>;

@@ -82,6 +82,12 @@ export function worldSizeOf(config: ConfigObject, nproc?: number): number {
   return typeof ws === 'number' && Number.isInteger(ws) && ws > 0 ? ws : 1;
 }
 
+/** `: <why>` for a run that has no id yet (the observers say why: e.g. the MongoDB journal waiting), else empty. */
+function notesSuffix(bus: ObserverBus): string {
+  const notes = bus.pendingIdNotes();
+  return notes.length ? `: ${notes.join('; ')}` : ' (no observer assigned one)';
+}
+
 /**
  * Execute a prepared run with Sacred's event order (reference Appendix A): capture, `started` (the first
  * observer id names the run), heartbeats, main (here or in workers), then a final beat that flushes every
@@ -138,7 +144,7 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
     logger.info(`Queuing-up command '${command}'`);
     const id = await bus.open('queued', { id: options.id ?? null, experiment: experimentInfo!, command, host: host!, queueTime: isoNow(), config: built.config, meta: { ...meta, queue_time: jsonpickleDatetime(nowMicros()) } });
     await bus.closeAll();
-    logger.info(`Queued-up run with ID "${id}"`);
+    logger.info(id === null ? `Queued-up run without an ID yet${notesSuffix(bus)}` : `Queued-up run with ID "${id}"`);
     return { status: 'QUEUED', id, exitCode: 0 };
   }
 
@@ -156,7 +162,11 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
       });
       recorder = new RunRecorder(bus, capture, host!, prepared.resume?.info.lastSteps ?? {});
       if (prepared.resume) recorder.info = structuredClone(prepared.resume.record.info);
-      logger.info(`Started run with ID "${id}"`);
+      if (id === null) logger.info(`Started run without an ID yet${notesSuffix(bus)}`);
+      else {
+        logger.info(`Started run with ID "${id}"`);
+        for (const note of bus.pendingIdNotes()) logger.info(note);
+      }
       recorder.startHeartbeat(options.beatInterval);
     } else logger.info('Started');
   } catch (e) {

@@ -34,16 +34,36 @@ export class ObserverBus {
     return null;
   }
 
-  /** Call `started` (or `queued`) on each observer; the first id returned wins and is passed to the rest. */
+  /**
+   * Call `started` (or `queued`) on each observer; the first id returned wins and is passed to the rest, and
+   * the observers called before it that returned none (e.g. MongoDB unreachable) get it through `idAssigned`.
+   */
   async open<E extends { id: RunId | null }>(method: 'started' | 'queued', event: E): Promise<RunId | null> {
     let id = event.id;
+    const withoutId: RunObserver[] = [];
     for (const o of this.observers) {
       const fn = o[method] as ((e: E) => Promise<RunId | void>) | undefined;
       if (!fn) continue;
       const got = await fn.call(o, { ...event, id });
-      if (id === null && got !== undefined && got !== null) id = got;
+      if (id !== null) continue;
+      if (got !== undefined && got !== null) id = got;
+      else withoutId.push(o);
+    }
+    if (id !== null) {
+      for (const o of withoutId) {
+        try {
+          await o.idAssigned?.(id);
+        } catch (e) {
+          this.warn(`observer ${o.name} could not adopt run ID ${JSON.stringify(id)}: ${(e as Error).message}`);
+        }
+      }
     }
     return id;
+  }
+
+  /** Why observers have no id for the run yet (one line each; e.g. MongoDB unreachable at start). */
+  pendingIdNotes(): string[] {
+    return this.observers.map((o) => o.pendingId?.() ?? null).filter((n): n is string => n !== null);
   }
 
   /** Queue a live event; resolves when every observer has handled it (or was disabled by it). */

@@ -8,7 +8,12 @@ import { type Db, MongoClient } from 'mongodb';
 import { inject } from 'vitest';
 import { dateToIso } from '../../src/observers/mongo-bson.js';
 import { type MongoTarget, parseMongoTarget } from '../../src/observers/mongo-url.js';
+import type { MongoObserver } from '../../src/observers/mongo.js';
+import type { SenderTiming } from '../../src/observers/mongo-sender.js';
 import type { StartedEvent } from '../../src/observers/observer.js';
+
+/** Sender timing for outage tests: quick retries, 1 s per attempt. */
+export const FAST: SenderTiming = { initialBackoffMs: 100, maxBackoffMs: 400, serverSelectionTimeoutMs: 1000 };
 
 /** Server URL with a database name appended (`base` ends with `/`, possibly followed by `?options`). */
 export function withDb(base: string, dbName: string): string {
@@ -68,4 +73,22 @@ export function startedEvent(dir: string, over: Partial<StartedEvent> = {}): Sta
     resume: null,
     ...over,
   };
+}
+
+/** One simulated training step per beat: a metric point, a line of output, the info and an intermediate result. */
+export async function beat(obs: MongoObserver, i: number, out: { text: string }): Promise<number> {
+  const t0 = Date.now();
+  const line = `step ${i}\n`;
+  out.text += line;
+  await obs.metrics({ loss: { steps: [i], values: [1 / (i + 1)], timestamps: [nowIso()] } }, {});
+  await obs.heartbeat({ info: { beat: i }, capturedOut: out.text, newOutput: line, beatTime: nowIso(), result: i });
+  return Date.now() - t0;
+}
+
+export async function artifact(obs: MongoObserver, dir: string, name: string): Promise<number> {
+  const t0 = Date.now();
+  const path = join(dir, name);
+  writeFileSync(path, `content of ${name}`);
+  await obs.artifact({ name, path });
+  return Date.now() - t0;
 }

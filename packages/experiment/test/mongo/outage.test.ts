@@ -8,13 +8,10 @@ import { type FerretDb, startFerretDb } from '../../../../test/utils/mongo-serve
 import { Journal } from '../../src/observers/journal.js';
 import { MongoObserver } from '../../src/observers/mongo.js';
 import { decodeFromServer } from '../../src/observers/mongo-compat.js';
-import type { SenderTiming } from '../../src/observers/mongo-sender.js';
 import { syncJournals } from '../../src/observers/mongo-sync.js';
 import { parseMongoTarget } from '../../src/observers/mongo-url.js';
-import { nowIso, startedEvent, tempDir } from './helpers.js';
+import { FAST, artifact, beat, nowIso, startedEvent, tempDir } from './helpers.js';
 import { ROOT, startExp } from '../../../../test/utils/exp.js';
-
-const FAST: SenderTiming = { initialBackoffMs: 100, maxBackoffMs: 400, serverSelectionTimeoutMs: 1000 };
 
 let server: FerretDb;
 let client: MongoClient;
@@ -26,24 +23,6 @@ afterAll(async () => {
   await client.close();
   await server.dispose();
 });
-
-/** One simulated training step per beat: a metric point, a line of output, the info and an intermediate result. */
-async function beat(obs: MongoObserver, i: number, out: { text: string }): Promise<number> {
-  const t0 = Date.now();
-  const line = `step ${i}\n`;
-  out.text += line;
-  await obs.metrics({ loss: { steps: [i], values: [1 / (i + 1)], timestamps: [nowIso()] } }, {});
-  await obs.heartbeat({ info: { beat: i }, capturedOut: out.text, newOutput: line, beatTime: nowIso(), result: i });
-  return Date.now() - t0;
-}
-
-async function artifact(obs: MongoObserver, dir: string, name: string): Promise<number> {
-  const t0 = Date.now();
-  const path = join(dir, name);
-  writeFileSync(path, `content of ${name}`);
-  await obs.artifact({ name, path });
-  return Date.now() - t0;
-}
 
 async function expectComplete(dbName: string, steps: number, artifacts: string[]): Promise<void> {
   const db = client.db(dbName);
