@@ -31,8 +31,20 @@ export {
   toStandaloneKeys,
   torchvisionToDetectron2,
   type CheckpointLayout,
+  type LoadWeightsOptions,
   type WeightsReport,
 } from './modeling/weights.js';
+export { DETECTRON2_URL_PREFIX, resolveWeightsPath, weightsCacheRoot, type WeightsLocation } from './modeling/backbone/weights-path.js';
+export { c2ToDetectron2Name } from './modeling/backbone/c2-names.js';
+export {
+  findPretrainedResNet,
+  MSRA_CONVENTION,
+  TORCHVISION_CONVENTION,
+  type InputConvention,
+  type PretrainedFormat,
+  type PretrainedResNet,
+} from './modeling/backbone/pretrained-resnet.js';
+export { adaptToModelInput, type ModelInput } from './modeling/backbone/input-convention.js';
 export { inferVideo, normalizeFrames, videoResults } from './inference.js';
 export { masksToOriginal, selectTracks, type PostprocessOptions, type TrackPrediction, type VideoPrediction } from './modeling/postprocess.js';
 export * from './engine/index.js';

@@ -51,15 +51,22 @@ export class SeqFormer {
 
   /**
    * Loads weights (Detectron2's `resume_or_load(MODEL.WEIGHTS)` for the model): `path` defaults to
-   * `cfg.MODEL.WEIGHTS`; `""` means from scratch and loads nothing (returns null).
-   * @throws SeqFormerError `SEQFORMER_WEIGHTS` (exit code 2) for unreadable or non-SeqFormer files.
+   * `cfg.MODEL.WEIGHTS`; `""` means from scratch and loads nothing (returns null). A SeqFormer checkpoint (standalone
+   * or VNext layout) loads everything; a pretrained ResNet (`detectron2://ImageNetPretrained/MSRA/R-50.pkl` from the
+   * local cache, other Detectron2 or Caffe2 `.pkl`, a torchvision `.pth`) loads the backbone only, its input
+   * convention folded into the stem when it differs from INPUT.FORMAT / MODEL.PIXEL_MEAN / MODEL.PIXEL_STD.
+   * @throws SeqFormerError (exit code 2) `SEQFORMER_WEIGHTS` for unreadable files or files with neither SeqFormer nor
+   *   ResNet keys; `SEQFORMER_WEIGHTS_NOT_CACHED` for a `detectron2://` file that is not in the cache (the message
+   *   names the URL to download and where to put it).
    */
   loadWeights(path: string = this.cfg.MODEL.WEIGHTS, options: { log?: (line: string) => void } = {}): WeightsReport | null {
     if (path === '') {
       (options.log ?? ((l: string) => process.stderr.write(`${l}\n`)))('MODEL.WEIGHTS is empty: initializing the model from scratch');
       return null;
     }
-    const report = loadSeqFormerWeights(this.net.params, path, this.net.dims.classes, options.log);
+    const { INPUT, MODEL } = this.cfg;
+    const input = { format: INPUT.FORMAT as 'RGB' | 'BGR', mean: MODEL.PIXEL_MEAN, std: MODEL.PIXEL_STD, strideInOneByOne: MODEL.RESNETS.STRIDE_IN_1X1 };
+    const report = loadSeqFormerWeights(this.net.params, path, this.net.dims.classes, options.log, { input });
     this.net.backbone.onWeightsLoaded?.();
     return report;
   }

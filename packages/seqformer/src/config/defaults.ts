@@ -12,7 +12,7 @@ import { bool, defaultsOf, float, int, list, node, optFloat, str, type ValueOf }
 const MODEL = node({
   META_ARCHITECTURE: str('SeqFormer', 'meta architecture; only "SeqFormer" is built by this package'),
   DEVICE: str('cuda', 'accepted for compatibility; the tfjs backend is chosen by engine.backend'),
-  WEIGHTS: str('', 'checkpoint to initialise from (.pth, standalone or VNext layout); "" = from scratch (base_ytvis: weights/d2_seqformer_pretrain_r50.pth)'),
+  WEIGHTS: str('', 'checkpoint to initialise from: SeqFormer .pth/.safetensors (standalone or VNext layout), or a pretrained ResNet for the backbone only (detectron2://ImageNetPretrained/MSRA/R-50.pkl from the local cache, Detectron2/Caffe2 .pkl, torchvision .pth); "" = from scratch (base_ytvis: weights/d2_seqformer_pretrain_r50.pth)'),
   PIXEL_MEAN: list('float', [103.53, 116.28, 123.675], 'per-channel mean subtracted from 0..255 pixels, in INPUT.FORMAT order (base_ytvis: RGB ImageNet mean)'),
   PIXEL_STD: list('float', [1.0, 1.0, 1.0], 'per-channel std (base_ytvis: [58.395, 57.12, 57.375])'),
   MASK_ON: bool(false, 'predict masks (base_ytvis: True); SeqFormer always has its mask head'),

@@ -7,6 +7,8 @@
  *   with `convK.norm` / `shortcut` names, 40 contiguous classes.
  * Both load into the same parameters; missing, unexpected and shape-mismatched keys are reported as Detectron2's
  * checkpointer does, and a class-count mismatch re-initialises the class head with a notice.
+ * Files holding only a pretrained ResNet (Caffe2/MSRA and Detectron2 `.pkl`, torchvision `.pth`) load into the
+ * backbone (backbone/pretrained-resnet.ts); `detectron2://` values name files in a local cache (backbone/weights-path.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -16,19 +18,39 @@ import {
   isCheckpointDict,
   loadStateDict,
   readCheckpoint,
+  type CheckpointValue,
   type ParamSlot,
   type StateDict,
 } from '@wsovvis/tensor';
 import { SeqFormerError } from '../errors.js';
+import type { ModelInput } from './backbone/input-convention.js';
+import { loadPretrainedResNet } from './backbone/load-pretrained.js';
+import { findPretrainedResNet, type PretrainedFormat } from './backbone/pretrained-resnet.js';
+import { detectron2ToTorchvision } from './backbone/resnet-names.js';
+import { resolveWeightsPath } from './backbone/weights-path.js';
 import { kaimingUniform, Rng } from './init.js';
-import { fromTorch, toTorch, torchShape, type ParamStore } from './params.js';
+import { paramSlot } from './param-slot.js';
+import { toTorch, type ParamStore } from './params.js';
 
-/** Which key layout a checkpoint uses. */
-export type CheckpointLayout = 'standalone' | 'vnext';
+export { detectron2ToTorchvision, torchvisionToDetectron2 } from './backbone/resnet-names.js';
+
+/** Which key layout a checkpoint uses: a SeqFormer layout, or a pretrained ResNet only ({@link PretrainedFormat}). */
+export type CheckpointLayout = 'standalone' | 'vnext' | PretrainedFormat;
+
+/** Options of {@link loadSeqFormerWeights}. */
+export interface LoadWeightsOptions {
+  /** The config's input convention: a pretrained ResNet's stem is adapted to it (backbone/input-convention.ts). */
+  readonly input?: ModelInput;
+  /** Environment for the `detectron2://` cache root (`WSOVVIS_CACHE`; default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+}
 
 /** What {@link loadSeqFormerWeights} did. */
 export interface WeightsReport {
+  /** MODEL.WEIGHTS as given (e.g. `detectron2://ImageNetPretrained/MSRA/R-50.pkl`). */
   readonly file: string;
+  /** The local file read. */
+  readonly path: string;
   readonly layout: CheckpointLayout;
   readonly loaded: string[];
   readonly missing: string[];
@@ -38,28 +60,12 @@ export interface WeightsReport {
   readonly classHead: 'loaded' | 'mapped-42-to-40' | 'reinitialized' | 'missing';
   /** The notices printed (Detectron2 wording for missing/unexpected keys). */
   readonly messages: string[];
+  /** A pretrained ResNet's input convention was folded into the stem conv (backbone-only files). */
+  readonly inputFolded?: boolean;
 }
 
 const D2_PREFIX = 'detr.detr.backbone.0.backbone.';
 const TV_PREFIX = 'detr.backbone.0.body.';
-
-/** Detectron2 ResNet key (relative to the backbone) -> torchvision key; other names pass unchanged. */
-export function detectron2ToTorchvision(key: string): string {
-  let k = key.replace(/^stem\.conv1\.norm\./, 'bn1.').replace(/^stem\.conv1\./, 'conv1.');
-  k = k.replace(/^res(\d)\./, (_, s: string) => `layer${Number(s) - 1}.`);
-  k = k.replace(/\.shortcut\.norm\./, '.downsample.1.').replace(/\.shortcut\./, '.downsample.0.');
-  k = k.replace(/\.conv(\d)\.norm\./, '.bn$1.');
-  return k;
-}
-
-/** torchvision ResNet key -> Detectron2 key (inverse of {@link detectron2ToTorchvision}). */
-export function torchvisionToDetectron2(key: string): string {
-  let k = key.replace(/^bn1\./, 'stem.conv1.norm.').replace(/^conv1\./, 'stem.conv1.');
-  k = k.replace(/^layer(\d)\./, (_, s: string) => `res${Number(s) + 1}.`);
-  k = k.replace(/\.downsample\.0\./, '.shortcut.').replace(/\.downsample\.1\./, '.shortcut.norm.');
-  k = k.replace(/\.bn(\d)\./, '.conv$1.norm.');
-  return k;
-}
 
 /** Detects the layout of a flat state dict and converts it to the standalone keys. */
 export function toStandaloneKeys(sd: StateDict): { layout: CheckpointLayout; sd: StateDict } {
@@ -91,29 +97,38 @@ export function exportStateDict(params: ParamStore, options: { aliases?: boolean
   return out;
 }
 
-function readStateDict(file: string): StateDict {
-  const tree = readCheckpoint(file);
+function modelStateDict(tree: CheckpointValue): StateDict {
   if (isCheckpointDict(tree) && isCheckpointDict(tree.model)) return flattenStateDict(tree.model);
   return flattenStateDict(tree);
 }
 
 /**
- * Loads a SeqFormer checkpoint (`.pth` written by torch.save in either key layout, or our own safetensors files)
- * into `params`. Not strict: missing and unexpected keys are reported; mismatched shapes are skipped. A 42-class
- * standalone class head loads into a 40-class model as rows 1..40 (YouTube-VIS ids -> contiguous); any other
- * class-count mismatch keeps (re-initialises) the class head and says so.
+ * Loads a checkpoint into `params`: a SeqFormer checkpoint (`.pth` written by torch.save in either key layout, or
+ * our own safetensors files), or a pretrained ResNet (Caffe2/MSRA or Detectron2 `.pkl`, torchvision `.pth`) into
+ * the backbone only, the rest keeping its initialisation (with a notice). `file` may be `detectron2://<path>`
+ * (a file of the local cache, see `resolveWeightsPath`). Not strict: missing and unexpected keys are reported;
+ * mismatched shapes are skipped. A 42-class standalone class head loads into a 40-class model as rows 1..40
+ * (YouTube-VIS ids -> contiguous); any other class-count mismatch keeps (re-initialises) the class head and says so.
  * @param log receives each notice line (default: stderr)
- * @throws SeqFormerError `SEQFORMER_WEIGHTS` (exit code 2) when the file cannot be read or holds no SeqFormer keys.
+ * @throws SeqFormerError (exit code 2): `SEQFORMER_WEIGHTS` when the file cannot be read or holds neither SeqFormer
+ *   nor ResNet keys; `SEQFORMER_WEIGHTS_NOT_CACHED` for a `detectron2://` file missing from the cache.
  */
-export function loadSeqFormerWeights(params: ParamStore, file: string, numClasses: number, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): WeightsReport {
-  let raw: StateDict;
+export function loadSeqFormerWeights(
+  params: ParamStore,
+  file: string,
+  numClasses: number,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  options: LoadWeightsOptions = {},
+): WeightsReport {
+  const { path } = resolveWeightsPath(file, options.env);
+  let tree: CheckpointValue;
   try {
-    raw = readStateDict(file);
+    tree = readCheckpoint(path);
   } catch (e) {
     const err = e as { message?: string; code?: string };
     throw new SeqFormerError('SEQFORMER_WEIGHTS', `MODEL.WEIGHTS: cannot load '${file}'; ${err.message ?? String(e)}`, { exitCode: 2, cause: e, hint: 'set MODEL.WEIGHTS to a SeqFormer .pth, or "" to start from scratch' });
   }
-  const { layout, sd } = toStandaloneKeys(raw);
+  const { layout, sd } = toStandaloneKeys(modelStateDict(tree));
   const messages: string[] = [];
   const say = (line: string): void => {
     messages.push(line);
@@ -129,7 +144,16 @@ export function loadSeqFormerWeights(params: ParamStore, file: string, numClasse
     } else if (k.endsWith('.num_batches_tracked')) delete sd[k];
   }
   if (!Object.keys(sd).some((k) => k.startsWith('detr.transformer.'))) {
-    throw new SeqFormerError('SEQFORMER_WEIGHTS', `MODEL.WEIGHTS: '${file}' holds no SeqFormer parameters; expected keys like detr.transformer.* (standalone) or detr.detr.transformer.* (VNext), got ${Object.keys(sd).slice(0, 3).join(', ') || 'none'}`, { exitCode: 2 });
+    const pre = findPretrainedResNet(tree, path.endsWith('.pkl'));
+    if (pre) {
+      const r = loadPretrainedResNet(params, TV_PREFIX, pre, file, options.input, say);
+      return { file, path, layout: pre.format, ...r, classHead: 'missing', messages };
+    }
+    throw new SeqFormerError(
+      'SEQFORMER_WEIGHTS',
+      `MODEL.WEIGHTS: '${file}' holds no SeqFormer or ResNet parameters; expected keys like detr.transformer.* (standalone), detr.detr.transformer.* (VNext) or a ResNet's (conv1.weight, layer1.0.conv1.weight; stem.conv1.weight, res2.0.conv1.weight; conv1_w, res2_0_branch2a_w), got ${Object.keys(sd).slice(0, 3).join(', ') || 'none'}`,
+      { exitCode: 2 },
+    );
   }
   // class head
   let classHead: WeightsReport['classHead'] = 'loaded';
@@ -154,23 +178,13 @@ export function loadSeqFormerWeights(params: ParamStore, file: string, numClasse
     }
   }
   const target = new Map<string, ParamSlot>();
-  for (const p of params.all()) {
-    target.set(p.name, {
-      shape: torchShape(p.layout, p.variable.shape),
-      load: (t) => {
-        tf.tidy(() => {
-          const v = tf.tensor(t.toFloat32(), [...t.shape], 'float32');
-          p.variable.assign(fromTorch(p.layout, v));
-        });
-      },
-    });
-  }
+  for (const p of params.all()) target.set(p.name, paramSlot(p));
   const report = loadStateDict(target, sd, { strict: false, source: file });
   const missing = report.missing.filter((k) => !(classHead === 'reinitialized' && /^detr\.class_embed\./.test(k)));
   if (missing.length) say(`Some model parameters or buffers are not found in the checkpoint:\n${groupCheckpointKeys(missing).join('\n')}`);
   if (report.unexpected.length) say(`The checkpoint state_dict contains keys that are not used by the model:\n  ${groupCheckpointKeys(report.unexpected).join('\n  ')}`);
   for (const m of report.shapeMismatch) say(`Skip loading parameter '${m.key}' to the model due to incompatible shapes: (${m.checkpointShape.join(', ')}) in the checkpoint but (${m.modelShape.join(', ')}) in the model!`);
-  return { file, layout, loaded: report.loaded, missing, unexpected: report.unexpected, shapeMismatch: report.shapeMismatch, classHead, messages };
+  return { file, path, layout, loaded: report.loaded, missing, unexpected: report.unexpected, shapeMismatch: report.shapeMismatch, classHead, messages };
 }
 
 /** Re-initialises every `detr.class_embed.{i}` as DeformableDETR does (nn.Linear weight init, bias -log(99)). */
