@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectGpus } from '@wsovvis/ddp';
 import { defineExperiment } from '@wsovvis/experiment';
-import { loadConfig } from '@wsovvis/seqformer/config';
+import { autoScaleWorkers, loadConfig } from '@wsovvis/seqformer/config';
 import { checkInputs, defaults, schema, type SeqFormerPseudoConfig } from './seqformer/config.js';
 
 export default defineExperiment({
@@ -25,7 +25,8 @@ export default defineExperiment({
     // the Detectron2 config is checked here, in the exp process, so a bad key or value is one line and exit code 2
     // before any worker starts (the schema checks the rest right after this hook)
     if (typeof config.d2_cfg_path === 'string' && Array.isArray(config.d2_opts)) {
-      const cfg = loadConfig(config.d2_cfg_path, config.d2_opts);
+      const loaded = loadConfig(config.d2_cfg_path, config.d2_opts);
+      const cfg = typeof worldSize === 'number' && worldSize > 0 ? autoScaleWorkers(loaded, worldSize).cfg : loaded;
       const batch = cfg.SOLVER.IMS_PER_BATCH;
       if (typeof worldSize === 'number' && worldSize > 0 && (batch % worldSize !== 0 || batch < worldSize)) {
         throw Object.assign(new Error(`SOLVER.IMS_PER_BATCH: ${batch} clips cannot be split over ${worldSize} workers (ddp.world_size); expected a multiple of ${worldSize}`), { code: 'SEQFORMER_BATCH_SPLIT', exitCode: 2 as const });
@@ -57,7 +58,9 @@ export default defineExperiment({
         const paths = await demo.prepareDemo(config.demo, pg, log);
         config = { ...config, data: { ...config.data, ...paths } };
       }
-      const cfg = sf.loadConfig(config.d2_cfg_path, config.d2_opts);
+      const scaled = sf.autoScaleWorkers(sf.loadConfig(config.d2_cfg_path, config.d2_opts), pg.worldSize);
+      if (scaled.message && pg.rank === 0) log(scaled.message);
+      const cfg = scaled.cfg;
       if (cfg.SEED < 0) cfg.SEED = ctx.deriveSeed('model'); // shared by all ranks: identical initialisation
       if (ctx.runDir) cfg.OUTPUT_DIR = join(ctx.runDir, 'd2');
       if (pg.rank === 0) {

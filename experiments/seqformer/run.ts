@@ -76,7 +76,6 @@ export async function train(ctx: Ctx, config: SeqFormerPseudoConfig, cfg: SeqFor
     throw Object.assign(new Error(`SOLVER.IMS_PER_BATCH: ${s.IMS_PER_BATCH} clips cannot be split over ${pg.worldSize} workers; expected a multiple of ${pg.worldSize}`), { code: 'SEQFORMER_BATCH_SPLIT', exitCode: 2 as const });
   }
   const perWorker = s.IMS_PER_BATCH / pg.worldSize;
-  if (s.REFERENCE_WORLD_SIZE > 0 && s.REFERENCE_WORLD_SIZE !== pg.worldSize) log(`SOLVER.REFERENCE_WORLD_SIZE ${s.REFERENCE_WORLD_SIZE}: automatic rescaling of the batch, lr and schedule to ${pg.worldSize} workers is not applied; SOLVER.* are used as given`);
   if (s.AMP.ENABLED) log('SOLVER.AMP.ENABLED: mixed precision is not available on tfjs; training runs in float32');
   const solver = buildSolver(cfg, [...model.trainableVariables().named].map(([name, variable]) => ({ name, variable })));
   if (solver.frozen.length) log(`SOLVER.BACKBONE_MULTIPLIER 0.0: ${solver.frozen.length} backbone parameters are frozen (no gradients, no optimizer state)`);

@@ -139,7 +139,7 @@ const SOLVER = node({
   RESCALE_INTERVAL: bool(false, 'accepted'),
   CHECKPOINT_PERIOD: int(5000, 'save model_XXXXXXX every N iterations (base_ytvis: 1000)'),
   IMS_PER_BATCH: int(16, 'clips per iteration over all workers'),
-  REFERENCE_WORLD_SIZE: int(0, 'auto-scaling of the batch to the world size; 0 = off'),
+  REFERENCE_WORLD_SIZE: int(0, 'world size SOLVER.* were written for: other world sizes rescale batch and lr linearly, the schedule inversely (Detectron2 auto_scale_workers); 0 = off'),
   OPTIMIZER: str('ADAMW', 'optimizer', ['ADAMW', 'SGD']),
   BACKBONE_MULTIPLIER: float(0.1, 'lr multiplier of backbone parameters; 0.0 freezes them'),
   CLIP_GRADIENTS: node({
