@@ -54,6 +54,15 @@ export function ddpOptionsFromConfig(config: Readonly<Record<string, unknown>>):
 export const launcher: DistributedLauncher = {
   name: 'ddp',
   pipesOutput: true,
+  check({ config }) {
+    // exp run is one run record owned by this process, so it starts the workers of this machine only; a multi-node
+    // environment (the SeqFormer launch script's NNODES) would make every node start its own job and record.
+    const nnodes = process.env.NNODES?.trim();
+    if (nnodes && nnodes !== '1') {
+      throw new DdpConfigError('NNODES', 'asks for several nodes, which exp run does not start', '1 or unset (exp run starts the workers of this machine)', nnodes, 'run multi-node jobs with ddp-run on every node (README, Distributed training), or unset NNODES');
+    }
+    ddpOptionsFromConfig(config);
+  },
   async launch(request: LaunchRequest): Promise<LaunchedWorkers> {
     // The spec goes through a file: it can be large (the whole config), and it must be there before the worker
     // subscribes to messages.
@@ -65,6 +74,8 @@ export const launcher: DistributedLauncher = {
       const job = launch({
         script: fileURLToPath(import.meta.url),
         nprocPerNode: request.worldSize,
+        nnodes: 1,
+        nodeRank: 0,
         seed: request.spec.seed >>> 0,
         ...ddpOptionsFromConfig(request.spec.config),
         env: { ...request.env, [SPEC_ENV]: specFile },

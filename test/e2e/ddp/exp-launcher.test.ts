@@ -30,9 +30,9 @@ afterEach(() => {
   }
 });
 
-function exp(args: readonly string[]): Exp {
+function exp(args: readonly string[], env: Record<string, string> = {}): Exp {
   if (!existsSync(join(ROOT, 'packages', 'ddp', 'dist', 'index.js'))) throw new Error('packages/ddp is not built; run `npx tsc -b` first');
-  const child = spawn(process.execPath, [EXP_BIN, ...args], { cwd: PROJECT, env: { ...process.env, NO_COLOR: '1' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [EXP_BIN, ...args], { cwd: PROJECT, env: { ...process.env, NO_COLOR: '1', ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -123,5 +123,16 @@ describe('exp run --nproc N with the ddp launcher', () => {
     expect(exit.at - at).toBeLessThan(10_000);
     expect(readRunJson<{ status: string }>(join(dir, '1', 'run.json')).status).toBe('INTERRUPTED');
     await expectNoneLeft(e.pid);
+  });
+
+  it('refuses bad launch settings (NNODES > 1, ddp.device) in one line, exit code 2, before any run is recorded', async () => {
+    const dir = join(runs.dir, 'bad-launch');
+    const multi = exp(['run', 'collective', '--nproc', '2', '-F', dir], { NNODES: '2' });
+    expect((await multi.exited).code).toBe(2);
+    expect(multi.stderr()).toMatch(/^error: NNODES: asks for several nodes, which exp run does not start; .* got '2' \[DDP_CONFIG\]\n  hint: run multi-node jobs with ddp-run/m);
+    const device = exp(['run', 'collective', 'with', 'ddp.device=tpu', '--nproc', '2', '-F', dir]);
+    expect((await device.exited).code).toBe(2);
+    expect(device.stderr()).toContain("error: config ddp.device: is not a device kind; expected 'auto', 'cpu' or 'gpu', got 'tpu' [DDP_CONFIG]");
+    expect(existsSync(dir), 'a run folder was created').toBe(false);
   });
 });

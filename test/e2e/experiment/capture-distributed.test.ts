@@ -20,9 +20,10 @@ beforeAll(async () => {
     ['ddp', ['with', 'steps=4', 'interleave=true', '--nproc', '2']],
     ['plugin', ['with', 'steps=4', 'interleave=true', '--nproc', '2']],
     ['ddpfail', ['with', 'steps=1000', 'step_ms=50', 'fail_at=1', 'fail_rank=1', '--nproc', '2']],
+    ['reject', ['with', 'steps=4', '--nproc', '2']],
   ];
   // The fixture project names a launcher plugin (launcher.ts); FIXTURE_LAUNCHER=builtin makes it use the built-in one.
-  const out = await Promise.all(jobs.map(([n, args]) => runExp(['run', 'toolbox', ...args, '-F', d(n)], { cwd: PROJECT, env: { FIXTURE_LAUNCHER: n === 'plugin' ? 'plugin' : 'builtin' } })));
+  const out = await Promise.all(jobs.map(([n, args]) => runExp(['run', 'toolbox', ...args, '-F', d(n)], { cwd: PROJECT, env: { FIXTURE_LAUNCHER: n === 'plugin' || n === 'reject' ? n : 'builtin' } })));
   jobs.forEach(([n], i) => (r[n] = out[i]!));
 });
 afterAll(() => tmp.cleanup());
@@ -84,5 +85,13 @@ describe('distributed runs (--nproc 2)', () => {
     expect(trace[1]).toBe('RangeError: deliberate failure at step 1\n');
     const steps = (readRunJson(join(d('ddpfail'), '1', 'metrics.json')) as Record<string, { steps: number[] }>).loss!.steps;
     expect(steps.length).toBeLessThan(1000); // rank 0 was interrupted, not run to the end
+  });
+
+  it('marks the run FAILED (not left RUNNING) when the launcher cannot start the workers', () => {
+    expect(r.reject!.code, r.reject!.stderr).toBe(1);
+    const run = readRunJson(join(d('reject'), '1', 'run.json'));
+    expect(run.status).toBe('FAILED');
+    expect((run.fail_trace as string[]).join('')).toContain('Error: fixture launcher: no device can be opened');
+    expect(r.reject!.stderr).toContain('fixture launcher: no device can be opened');
   });
 });

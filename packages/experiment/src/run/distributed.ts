@@ -113,6 +113,17 @@ export interface DistributedLauncher {
   /** True when the launcher pipes workers' stdout/stderr to `onOutput` (then workers do not capture). */
   readonly pipesOutput: boolean;
   launch(request: LaunchRequest): Promise<LaunchedWorkers>;
+  /**
+   * Checks the launch settings (the config's launcher keys, the environment) before the run is recorded, so a bad
+   * setting is a one-line usage error with no run left behind. Throws a typed error (code, exitCode 2).
+   */
+  check?(request: LaunchCheck): void | Promise<void>;
+}
+
+/** What {@link DistributedLauncher.check} looks at. */
+export interface LaunchCheck {
+  readonly worldSize: number;
+  readonly config: ConfigObject;
 }
 
 /** Rank facts a launcher hands to `runWorker`. */

@@ -13,7 +13,7 @@ import { runLocal } from './local.js';
 import { ObserverBus } from './observer-bus.js';
 import type { PreparedRun } from './prepare.js';
 import { RunRecorder } from './recorder.js';
-import { runWithWorkers } from './remote.js';
+import { loadLauncher, runWithWorkers } from './remote.js';
 import { formatDuration, isoNow, jsonpickleDatetime, nowMicros } from './time.js';
 
 /** How to run (the `exp run` flags, resolved). */
@@ -123,6 +123,8 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
 
   // the experiment's input checks come before anything is recorded: a missing data file is a usage error
   if (experiment.preflight) await experiment.preflight(built.config as never, { command });
+  // so are the launcher's settings (ddp keys, NNODES...): checked before the run exists
+  if (worldSize > 1 && options.project.launcherModule) await (await loadLauncher(options.project.launcherModule)).check?.({ worldSize, config: built.config });
 
   if (options.printConfig) {
     process.stdout.write(formatConfig(built.config, built.summary, { color: useColor(), schema: prepared.schema }));
@@ -198,7 +200,8 @@ export async function executeRun(prepared: PreparedRun, options: RunOptions): Pr
   const runner: MainRunnerContext = { prepared, recorder, capture, logger, id, runDir: bus.runDir(), experimentName: name, signal: abort.signal, worldSize, options };
   let outcome: MainOutcome;
   try {
-    const main = worldSize > 1 || captureMode === 'fd' ? runWithWorkers(runner, forcedStop) : runLocal(runner);
+    // a runner that rejects (a launcher that cannot start the workers) fails the run instead of leaving it RUNNING
+    const main = (worldSize > 1 || captureMode === 'fd' ? runWithWorkers(runner, forcedStop) : runLocal(runner)).catch((e: unknown): MainOutcome => ({ kind: 'failed', error: serializeError(e) }));
     outcome = await Promise.race([main, forcedStop, crashed]);
     if (outcome.kind !== 'failed' && abort.signal.aborted) outcome = { kind: 'interrupted' };
   } finally {
