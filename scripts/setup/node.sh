@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm dependencies and the TypeScript build. Skips `npm ci` when node_modules matches package-lock.json.
+# npm dependencies, the TypeScript build and the ddp shared-memory addon (C, needs cc; quick when up to date).
+# Skips `npm ci` when node_modules matches package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 stamp=node_modules/.wsovvis-lock-hash
@@ -9,3 +10,4 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 npx tsc -b
+node packages/ddp/scripts/build-native.mjs

@@ -24,6 +24,12 @@ export const ENV = {
   timeoutMs: 'WSOVVIS_DDP_TIMEOUT_MS',
   segmentBytes: 'WSOVVIS_DDP_SEGMENT_BYTES',
   socketDir: 'WSOVVIS_DDP_SOCKET_DIR',
+  /** `0` turns the shared-memory transport off (unix sockets are used; as if the addon were missing). */
+  shm: 'WSOVVIS_DDP_SHM',
+  /** Bytes of each rank's shared-memory slot: the piece size of large collectives (default 32 MiB, capped by /dev/shm). */
+  shmBytes: 'WSOVVIS_DDP_SHM_BYTES',
+  /** Smallest payload that goes through shared memory; smaller ones take the sockets (default 256 KiB). */
+  shmMinBytes: 'WSOVVIS_DDP_SHM_MIN_BYTES',
   hostId: 'WSOVVIS_DDP_HOST_ID',
   /** Address this node's workers listen on for TCP links (default: the interface that reaches MASTER_ADDR). */
   host: 'WSOVVIS_DDP_HOST',

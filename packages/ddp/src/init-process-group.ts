@@ -101,6 +101,7 @@ export async function initProcessGroup(options: ProcessGroupOptions = {}): Promi
       store,
       segmentBytes,
       connectTimeoutMs,
+      env,
     });
     return track(
       (onDestroy) => new ProcessGroup(rank, worldSize, transport, store, timeoutMs, onDestroy),

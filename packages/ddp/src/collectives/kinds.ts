@@ -7,6 +7,8 @@ export const COLLECTIVE_KINDS = {
   barrier: 5,
   broadcastObject: 6,
   allGatherObject: 7,
+  /** Set-up messages of the shm transport (before the first collective, seq 0). */
+  shmSetup: 8,
 } as const;
 
 /** The name of a collective kind. */

@@ -22,7 +22,7 @@ options (environment fallback in brackets):
   --master-addr HOST           node 0's address [MASTER_ADDR] (default 127.0.0.1)
   --master-port PORT           rendezvous port on node 0 [MASTER_PORT] (default: free port; 29500 on several nodes)
   --seed N                     base seed of the job [WSOVVIS_SEED] (default random)
-  --transport NAME             auto, ipc or tcp [WSOVVIS_DDP_TRANSPORT] (default auto)
+  --transport NAME             auto, shm, ipc or tcp [WSOVVIS_DDP_TRANSPORT] (default auto: shm on one host)
   --timeout SECONDS            collective timeout [WSOVVIS_DDP_TIMEOUT_MS] (default 600)
   --kill-grace SECONDS         SIGTERM to SIGKILL delay when stopping workers (default 3)
   --no-prefix                  let workers write to the terminal directly instead of as "[rank N] line"

@@ -1,12 +1,16 @@
 /**
- * The `ipc` transport: the ring over unix domain sockets, for ranks on one host. Chosen over shared-memory files
- * (/dev/shm write + read) because it measured as fast here (see BENCHMARKS.md, ddp), needs no cleanup after a
- * SIGKILL, has flow control built in, and does not depend on the size of /dev/shm (64 MB by default in Docker).
+ * The `ipc` transport: the ring over unix domain sockets, for ranks on one host. It is also the control plane of
+ * the `shm` transport (shm.ts), which moves large payloads through shared memory mapped by the native addon.
+ * Shared-memory FILES used through fs (/dev/shm write + read) were measured and rejected: each byte is still copied
+ * into and out of the kernel, as with a socket, so they were no faster (see BENCHMARKS.md, ddp); mmap through the
+ * addon removes those copies. Forcing `ipc` (WSOVVIS_DDP_TRANSPORT=ipc) needs no cleanup after a SIGKILL, no
+ * compiler and no room in /dev/shm (64 MB by default in Docker).
  */
-import { type RingPolicy, createSocketRing, noEndpoint } from './socket-ring.js';
-import type { Transport, TransportContext } from './transport.js';
+import { type RingPolicy, type RingTransport, createSocketRing, noEndpoint } from './socket-ring.js';
+import type { TransportContext } from './transport.js';
 
-const IPC: RingPolicy = {
+/** Unix sockets only, every peer on this host. */
+export const IPC: RingPolicy = {
   name: 'ipc',
   listenIpc: true,
   listenTcp: false,
@@ -17,6 +21,6 @@ const IPC: RingPolicy = {
 };
 
 /** Connects the ring over unix domain sockets. @throws DdpConfigError when a peer is on another host. */
-export function createIpcTransport(ctx: TransportContext): Promise<Transport> {
+export function createIpcTransport(ctx: TransportContext): Promise<RingTransport> {
   return createSocketRing(ctx, IPC);
 }

@@ -1,16 +1,19 @@
 /**
- * The transport registry: name -> factory. Built-ins: `auto` (default: unix sockets within a node, TCP across
- * nodes), `ipc` (unix sockets only) and `tcp` (TCP only). Chosen by the `transport` option of `initProcessGroup`
+ * The transport registry: name -> factory. Built-ins: `auto` (default: when every rank is on one host, shared
+ * memory for large payloads plus unix sockets, as `shm`; otherwise unix sockets within a node and TCP across
+ * nodes), `shm` (shared memory + unix sockets, one host), `ipc` (unix sockets only) and `tcp` (TCP only). Chosen by the `transport` option of `initProcessGroup`
  * or the WSOVVIS_DDP_TRANSPORT environment variable. An NCCL or MPI backend registers here and callers stay as
  * they are.
  */
 import { DdpError } from '../errors.js';
 import { createIpcTransport } from './ipc.js';
+import { createShmTransport } from './shm-setup.js';
 import { createAutoTransport, createTcpTransport } from './tcp.js';
 import type { TransportFactory } from './transport.js';
 
 const BUILT_IN = {
   auto: createAutoTransport,
+  shm: createShmTransport,
   ipc: createIpcTransport,
   tcp: createTcpTransport,
 } satisfies Record<string, TransportFactory>;

@@ -45,8 +45,13 @@ function listen(server: net.Server, options: net.ListenOptions): Promise<void> {
   });
 }
 
+/** A socket-ring transport; its all-gather takes the frame kind, so wrappers (shm.ts) can signal under their own name. */
+export interface RingTransport extends Transport {
+  allGather(block: Uint8Array, call: CollectiveCall, kind?: number): Promise<Uint8Array[]>;
+}
+
 /** Connects the ring for `ctx` with `policy` and returns the transport. */
-export async function createSocketRing(ctx: TransportContext, policy: RingPolicy): Promise<Transport> {
+export async function createSocketRing(ctx: TransportContext, policy: RingPolicy): Promise<RingTransport> {
   const { rank, worldSize } = ctx;
   const next = (rank + 1) % worldSize;
   const prev = (rank - 1 + worldSize) % worldSize;
@@ -167,7 +172,7 @@ async function missingPeers(ctx: TransportContext, cause: unknown): Promise<Erro
 }
 
 /** A ring over sockets, implementing every collective with the algorithms of collectives/ring.ts. */
-class SocketRingTransport implements Transport {
+class SocketRingTransport implements RingTransport {
   private failure: Error | undefined;
 
   constructor(

@@ -62,6 +62,8 @@ export interface TransportContext {
   readonly segmentBytes: number;
   /** How long to wait for peers to publish their address and connect, ms. */
   readonly connectTimeoutMs: number;
+  /** Environment for transport settings (WSOVVIS_DDP_SHM...); process.env when absent. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Builds a transport; resolves once this rank is connected to the peers it needs. */

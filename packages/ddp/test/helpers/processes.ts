@@ -15,7 +15,7 @@ export const WORKERS = join(DDP_ROOT, 'test', 'fixtures', 'workers');
 const CLI = join(DDP_ROOT, 'bin', 'ddp-run.js');
 
 /**
- * Runs `tsc -b packages/ddp` (incremental: quick when dist/ is current) under a file lock, so test files running
+ * Runs `tsc -b packages/ddp` (incremental: quick when dist/ is current) and the addon build under a file lock, so test files running
  * in parallel never write dist/ at the same time.
  */
 export function ensureBuilt(): void {
@@ -23,6 +23,8 @@ export function ensureBuilt(): void {
   const lockDir = join(REPO_ROOT, '.cache');
   mkdirSync(lockDir, { recursive: true });
   execFileSync('flock', [join(lockDir, 'ddp-build.lock'), process.execPath, tsc, '-b', 'packages/ddp'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  // the shared-memory addon (quick when up to date; without a compiler it prints why and exits 0, except in CI)
+  execFileSync('flock', [join(lockDir, 'ddp-build.lock'), process.execPath, join(DDP_ROOT, 'scripts', 'build-native.mjs')], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
 
 export interface LauncherProcess {

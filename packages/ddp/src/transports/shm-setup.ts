@@ -1,0 +1,130 @@
+/**
+ * Setting up the shared-memory region of the `shm` transport over an already connected socket ring:
+ * 1. every rank says its host id and whether the addon loads (all-gather); different hosts: the ring stays as is;
+ * 2. rank 0 sizes the region (2 sets x N slots x P bytes, P = WSOVVIS_DDP_SHM_BYTES or 32 MiB, capped so the region
+ *    takes at most half of the free /dev/shm), creates /dev/shm/wsovvis-ddp-<random> (pages reserved before the
+ *    mapping, so a full tmpfs is a clean ENOSPC) and sends the name (broadcast);
+ * 3. the others map it and every rank reports (all-gather); then the file is unlinked at once, so a SIGKILL later
+ *    leaves nothing in /dev/shm. Any failure falls back to the sockets with one line on stderr (rank 0).
+ */
+import { randomBytes } from 'node:crypto';
+import { statfsSync } from 'node:fs';
+import { COLLECTIVE_KINDS } from '../collectives/kinds.js';
+import { ENV, readInt } from '../env.js';
+import { IPC } from './ipc.js';
+import { ShmTransport, formatBytes } from './shm.js';
+import { type ShmAddon, loadShmAddon } from './shm-native.js';
+import { type RingTransport, createSocketRing } from './socket-ring.js';
+import type { Transport, TransportContext } from './transport.js';
+
+/** Default bytes of one rank's slot (the piece size of large collectives). */
+export const DEFAULT_SHM_SLOT_BYTES = 32 << 20;
+/** Default smallest payload that goes through shared memory; measured crossover, see BENCHMARKS.md (ddp). */
+export const DEFAULT_SHM_MIN_BYTES = 256 << 10;
+/** Where regions are created. */
+export const SHM_DIR = '/dev/shm';
+/** File name prefix of regions (tests look for leftovers with it). */
+export const SHM_PREFIX = 'wsovvis-ddp-';
+
+const encode = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+const decode = <T>(block: Uint8Array): T => JSON.parse(new TextDecoder().decode(block)) as T;
+
+/** Slot bytes for `worldSize` ranks: the override or the default, capped by the room in /dev/shm; a multiple of 64 x N. */
+function slotBytes(ctx: TransportContext, env: Readonly<Record<string, string | undefined>>): number | string {
+  const n = ctx.worldSize;
+  const align = 64 * n;
+  const override = env[ENV.shmBytes] ? readInt(env, ENV.shmBytes, align, 2 ** 40) : undefined;
+  if (override !== undefined) return Math.floor(override / align) * align;
+  let free: number;
+  try {
+    const fs = statfsSync(SHM_DIR);
+    free = fs.bavail * fs.bsize;
+  } catch (err) {
+    return `${SHM_DIR} is not available (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+  }
+  const cap = Math.floor(free / 2 / (2 * n) / align) * align;
+  const bytes = Math.min(DEFAULT_SHM_SLOT_BYTES, cap);
+  if (bytes < 1 << 20) return `${SHM_DIR} has ${formatBytes(free)} free; the shm transport needs at least ${formatBytes((4 * n) << 20)} free (run Docker with --shm-size=1g or ipc: host)`;
+  return Math.floor(bytes / align) * align;
+}
+
+interface Hello {
+  host: string;
+  missing?: string;
+}
+
+/**
+ * Wraps `ring` with shared memory for large payloads when every rank is on this host and the region can be set up;
+ * otherwise returns `ring` (with a one-line notice on rank 0's stderr when shared memory was possible in principle).
+ * @param label the registry name of the resulting transport.
+ */
+export async function withSharedMemory(ctx: TransportContext, ring: RingTransport, label: string): Promise<Transport> {
+  if (ctx.worldSize === 1) return ring;
+  const env = ctx.env ?? process.env;
+  const { rank, worldSize } = ctx;
+  const kind = COLLECTIVE_KINDS.shmSetup;
+  const loaded = loadShmAddon(env);
+  const hello: Hello = { host: ctx.hostId, ...('missing' in loaded ? { missing: loaded.missing } : {}) };
+  const hellos = (await ring.allGather(encode(hello), { seq: 0 }, kind)).map((b) => decode<Hello>(b));
+  if (hellos.some((h) => h.host !== ctx.hostId)) return ring; // several nodes: sockets (and TCP) as before
+  const notice = (why: string): Transport => {
+    if (rank === 0) process.stderr.write(`ddp: shared-memory transport off (${why}); collectives use unix sockets\n`);
+    return ring;
+  };
+  const missing = hellos.map((h, r) => (h.missing ? `rank ${r}: ${h.missing}` : '')).filter(Boolean);
+  if (missing.length) return notice([...new Set(missing.map((m) => m.replace(/^rank \d+: /, '')))].length === 1 ? missing[0]!.replace(/^rank \d+: /, '') : missing.join('; '));
+  const addon = (loaded as { addon: ShmAddon }).addon;
+  const minBytes = readInt(env, ENV.shmMinBytes, 0, 2 ** 40, DEFAULT_SHM_MIN_BYTES);
+
+  let region: ArrayBuffer | undefined;
+  let path: string | undefined;
+  let plan: { path?: string; slotBytes?: number; error?: string };
+  try {
+    if (rank === 0) {
+      const bytes = slotBytes(ctx, env);
+      if (typeof bytes === 'string') plan = { error: bytes };
+      else {
+        path = `${SHM_DIR}/${SHM_PREFIX}${randomBytes(8).toString('hex')}`;
+        try {
+          region = addon.create(path, 2 * worldSize * bytes);
+          plan = { path, slotBytes: bytes };
+        } catch (err) {
+          plan = { error: `${(err as Error).message}${(err as NodeJS.ErrnoException).code === 'ENOSPC' ? '; give /dev/shm more room (Docker: --shm-size=1g or ipc: host) or set WSOVVIS_DDP_SHM_BYTES lower' : ''}` };
+          path = undefined;
+        }
+      }
+      await ring.broadcastBlock(encode(plan), 0, { seq: 0 });
+    } else {
+      plan = decode(await ring.broadcastBlock(undefined, 0, { seq: 0 }));
+      path = plan.path;
+    }
+    let mine = '';
+    if (rank !== 0 && plan.path && plan.slotBytes) {
+      try {
+        region = addon.open(plan.path, 2 * worldSize * plan.slotBytes);
+      } catch (err) {
+        mine = (err as Error).message;
+      }
+    }
+    const reports = (await ring.allGather(encode(mine), { seq: 1 }, kind)).map((b) => decode<string>(b));
+    if (path) addon.unlink(path); // every rank has mapped it (or failed): nothing stays in /dev/shm
+    path = undefined;
+    if (plan.error) return notice(`rank 0: ${plan.error}`);
+    const failed = reports.map((m, r) => (m ? `rank ${r}: ${m}` : '')).filter(Boolean);
+    if (failed.length) {
+      if (region) addon.unmap(region);
+      return notice(failed.join('; '));
+    }
+    return new ShmTransport(label, ring, addon, region!, plan.slotBytes!, rank, worldSize, minBytes);
+  } catch (err) {
+    if (path) addon.unlink(path); // a peer died during set-up: still leave nothing behind
+    if (region) addon.unmap(region);
+    await ring.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The `shm` transport: unix sockets for control and small payloads, shared memory for large ones (one host only). */
+export async function createShmTransport(ctx: TransportContext): Promise<Transport> {
+  return withSharedMemory(ctx, await createSocketRing(ctx, IPC), 'shm');
+}
