@@ -45,6 +45,7 @@ export {
   type PretrainedResNet,
 } from './modeling/backbone/pretrained-resnet.js';
 export { adaptToModelInput, type ModelInput } from './modeling/backbone/input-convention.js';
-export { inferVideo, normalizeFrames, videoResults } from './inference.js';
+export { inferVideo, inferVideoByClips, normalizeFrames, videoResults } from './inference.js';
+export { ClipTracker, clipWindows, CLIP_MATCH_THRESHOLD, MAX_CLIP_MATCHING_INSTANCES, type ClipPredictions, type TrackedInstances } from './modeling/clip-matching.js';
 export { masksToOriginal, selectTracks, type PostprocessOptions, type TrackPrediction, type VideoPrediction } from './modeling/postprocess.js';
 export * from './engine/index.js';

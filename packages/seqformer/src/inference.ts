@@ -1,6 +1,7 @@
 /**
  * Video inference for YouTube-VIS: normalise a whole video, run SeqFormer on it as one clip (VNext's default,
- * `CLIP_MATCHING: False`), post-process, and turn the tracks into `results.json` entries with COCO RLE masks.
+ * `CLIP_MATCHING: False`) or in matched sliding windows (`CLIP_MATCHING: True`), post-process, and turn the tracks
+ * into `results.json` entries with COCO RLE masks.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { encodeMask } from '@wsovvis/vis/rle';
@@ -9,7 +10,8 @@ import type { SeqFormerConfig } from './config/defaults.js';
 import { SeqFormerError } from './errors.js';
 import type { SeqFormer } from './model.js';
 import { padClips } from './modeling/batching.js';
-import { masksToOriginal, selectTracks, type VideoPrediction } from './modeling/postprocess.js';
+import { ClipTracker, clipWindows } from './modeling/clip-matching.js';
+import { masksToOriginal, selectTracks, type TrackPrediction, type VideoPrediction } from './modeling/postprocess.js';
 
 /**
  * uint8 RGB frames `[T, H, W, 3]` -> normalised float32 tensor with `MODEL.PIXEL_MEAN/STD` (0..255 scale), in the
@@ -34,9 +36,7 @@ export function normalizeFrames(rgb: Uint8Array, numFrames: number, height: numb
  */
 export function inferVideo(model: SeqFormer, frames: tf.Tensor4D, originalSize: readonly [number, number]): VideoPrediction {
   const s = model.cfg.MODEL.SeqFormer;
-  if (s.CLIP_MATCHING) {
-    throw new SeqFormerError('SEQFORMER_CONFIG_VALUE', 'MODEL.SeqFormer.CLIP_MATCHING: clip-matching inference is not supported; expected False (whole-video inference)', { exitCode: 2 });
-  }
+  if (s.CLIP_MATCHING) return inferVideoByClips(model, frames, originalSize);
   const [t, h, w] = frames.shape;
   const { queries: numQueries, classes } = model.net.dims;
   tf.engine().startScope();
@@ -59,6 +59,68 @@ export function inferVideo(model: SeqFormer, frames: tf.Tensor4D, originalSize: 
   } finally {
     tf.engine().endScope();
   }
+}
+
+/**
+ * Clip-matching inference (VNext with `CLIP_MATCHING: True`): windows of `CLIP_LENGTH` frames every `CLIP_STRIDE`
+ * frames, each window's top-10 queries (by best class probability) tracked across windows by soft mask IoU
+ * ({@link ClipTracker}), then post-processed like whole-video inference but over every tracked instance (no top-10
+ * at the video level): with `MULTI_CLS_ON` one result per (instance, class) above `APPLY_CLS_THRES`, else one per
+ * instance with its best class. Memory grows with the window, not the video. `tracks[].query` is the instance index.
+ */
+export function inferVideoByClips(model: SeqFormer, frames: tf.Tensor4D, originalSize: readonly [number, number]): VideoPrediction {
+  const s = model.cfg.MODEL.SeqFormer;
+  const [t, h, w] = frames.shape;
+  const { queries: numQueries, classes } = model.net.dims;
+  let tracker: ClipTracker | undefined;
+  let paddedSize: readonly [number, number] = [h, w];
+  let maskSize: readonly [number, number] = [0, 0];
+  for (const [start, end] of clipWindows(t, s.CLIP_LENGTH, s.CLIP_STRIDE)) {
+    tf.engine().startScope();
+    try {
+      const clip = tf.slice(frames, [start, 0, 0, 0], [end - start, -1, -1, -1]) as tf.Tensor4D;
+      const state = model.net.run(padClips([clip], model.net.backbone.sizeDivisibility), false);
+      const last = state.layers.length - 1;
+      const logits = state.layers[last].predLogits.dataSync() as Float32Array;
+      const { queries } = selectTracks(logits, numQueries, classes, { multiClass: false, classThreshold: 0 });
+      const masks = model.net.masks(state, last, 0, queries); // [n, T, Hp/4, Wp/4]
+      paddedSize = state.paddedSize;
+      maskSize = [masks.shape[2], masks.shape[3]];
+      tracker ??= new ClipTracker(t, classes, maskSize);
+      const classProbs = new Float32Array(queries.length * classes);
+      queries.forEach((q, i) => {
+        for (let c = 0; c < classes; c++) classProbs[i * classes + c] = 1 / (1 + Math.exp(-logits[q * classes + c]!));
+      });
+      tracker.update({ frames: Array.from({ length: end - start }, (_, k) => start + k), classProbs, maskLogits: masks.dataSync() as Float32Array, count: queries.length });
+    } finally {
+      tf.engine().endScope();
+    }
+  }
+  const tracked = tracker!.result();
+  const tracks: TrackPrediction[] = [];
+  for (let n = 0; n < tracked.count; n++) {
+    const probs = tracked.classProbs.subarray(n * classes, (n + 1) * classes);
+    if (s.MULTI_CLS_ON) {
+      for (let c = 0; c < classes; c++) if (probs[c]! > s.APPLY_CLS_THRES) tracks.push({ score: probs[c]!, label: c, query: n });
+    } else {
+      let arg = 0;
+      for (let c = 1; c < classes; c++) if (probs[c]! > probs[arg]!) arg = c;
+      tracks.push({ score: probs[arg]!, label: arg, query: n });
+    }
+  }
+  const masks = new Map<number, Uint8Array>();
+  const plane = maskSize[0] * maskSize[1];
+  for (const n of new Set(tracks.map((x) => x.query))) {
+    const logits = new Float32Array(t * plane).fill(-Infinity); // frames no window gave it: empty (VNext: NaN)
+    tracked.maskLogits[n]!.forEach((m, f) => m && logits.set(m, f * plane));
+    const tensor = tf.tensor3d(logits, [t, maskSize[0], maskSize[1]]);
+    try {
+      masks.set(n, masksToOriginal(tensor, [h, w], originalSize, paddedSize));
+    } finally {
+      tensor.dispose();
+    }
+  }
+  return { tracks, masks, numFrames: t, height: originalSize[0], width: originalSize[1] };
 }
 
 /**
