@@ -1,5 +1,5 @@
-// `npm run bench -- ddp`: all-reduce throughput of 2 local workers against a single-process memcpy of the same size
-// (measured in this run), the raw link speed of the transports against /dev/shm file copies, and the scaling of a
+// `npm run bench -- ddp`: all-reduce throughput of 2 local workers over the default transport (shared memory) and
+// over unix sockets against a single-process memcpy of the same size (measured in this run), the raw link speed of the transports against /dev/shm file copies, and the scaling of a
 // compute-bound training step from 1 to 2 workers (same per-worker batch). See BENCHMARKS.md, section ddp.
 import { closeSync, existsSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -18,7 +18,7 @@ const median = (xs: readonly number[]): number => {
 const gbps = (bytes: number, ms: number): number => bytes / ms / 1e6;
 const fmt = (x: number, d = 2): string => x.toFixed(d);
 
-async function workers<T>(nproc: number, args: string[], extra: { transport?: string; segmentBytes?: number } = {}): Promise<T> {
+async function workers<T>(nproc: number, args: string[], extra: { transport?: string; segmentBytes?: number; env?: Record<string, string> } = {}): Promise<T> {
   let message: T | undefined;
   const job = launch({ script: WORKER, args, nprocPerNode: nproc, device: 'cpu', seed: 1, execArgv: ['--import', 'tsx'], onMessage: (_rank, m) => (message = m as T), ...extra });
   const result = await job.done;
@@ -75,21 +75,40 @@ function shmFileMs(bytes: number, reps: number): number | undefined {
 const load0 = loadavg();
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${load0.map((l) => l.toFixed(2)).join(' ')}`);
 
-// 1. all-reduce (sum) with 2 local workers over the default transport, vs memcpy
-const ar = await workers<{ times: Record<string, Timing>; transport: string }>(2, ['allreduce', SIZES.join(','), String(Math.max(...Object.values(REPS)))]);
-console.log(`\nall-reduce, 2 local workers (${ar.transport}), median of repetitions; GB/s = buffer bytes / time (algorithm bandwidth).`);
+// 1. all-reduce (sum) with 2 local workers over the default transport (shared memory on one host) and over unix
+// sockets (ipc), each against memcpy
+console.log('\nall-reduce, 2 local workers, median of repetitions; GB/s = buffer bytes / time (algorithm bandwidth).');
 console.log('Wall: elapsed time. CPU: user + system time of the busier rank (for the all-reduce) or of the process (memcpy);');
 console.log('CPU time does not grow with competing load, so the CPU ratio is what a machine with 2 free cores shows.');
-console.log('| size | all-reduce ms (wall / CPU) | all-reduce GB/s (wall) | memcpy ms (wall / CPU) | memcpy GB/s (wall) | ratio (wall) | ratio (CPU) |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|');
-const ratios: Record<number, { wall: number; cpu: number }> = {};
-for (const mb of SIZES) {
-  const bytes = mb * MB;
-  const t = { wall: median(ar.times[mb]!.wall.slice(0, REPS[mb])), cpu: median(ar.times[mb]!.cpu.slice(0, REPS[mb])) };
-  const m = memcpyMs(bytes, REPS[mb]! * 2);
-  ratios[mb] = { wall: m.wall / t.wall, cpu: m.cpu / t.cpu };
-  console.log(`| ${mb} MB | ${fmt(t.wall)} / ${fmt(t.cpu)} | ${fmt(gbps(bytes, t.wall))} | ${fmt(m.wall)} / ${fmt(m.cpu)} | ${fmt(gbps(bytes, m.wall))} | ${fmt(ratios[mb]!.wall, 3)}x | ${fmt(ratios[mb]!.cpu, 3)}x |`);
+const memcpy: Record<number, { wall: number; cpu: number }> = {};
+for (const mb of SIZES) memcpy[mb] = memcpyMs(mb * MB, REPS[mb]! * 2);
+const ratios: Record<string, Record<number, { wall: number; cpu: number }>> = {};
+for (const transport of ['auto', 'ipc']) {
+  const ar = await workers<{ times: Record<string, Timing>; transport: string }>(2, ['allreduce', SIZES.join(','), String(Math.max(...Object.values(REPS)))], { transport });
+  console.log(`\ntransport ${transport}: ${ar.transport}`);
+  console.log('| size | all-reduce ms (wall / CPU) | all-reduce GB/s (wall) | memcpy ms (wall / CPU) | memcpy GB/s (wall) | ratio (wall) | ratio (CPU) |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  ratios[transport] = {};
+  for (const mb of SIZES) {
+    const bytes = mb * MB;
+    const t = { wall: median(ar.times[mb]!.wall.slice(0, REPS[mb])), cpu: median(ar.times[mb]!.cpu.slice(0, REPS[mb])) };
+    const m = memcpy[mb]!;
+    ratios[transport]![mb] = { wall: m.wall / t.wall, cpu: m.cpu / t.cpu };
+    console.log(`| ${mb} MB | ${fmt(t.wall)} / ${fmt(t.cpu)} | ${fmt(gbps(bytes, t.wall))} | ${fmt(m.wall)} / ${fmt(m.cpu)} | ${fmt(gbps(bytes, m.wall))} | ${fmt(ratios[transport]![mb]!.wall, 3)}x | ${fmt(ratios[transport]![mb]!.cpu, 3)}x |`);
+  }
 }
+
+// 1b. where shared memory starts to pay: small all-reduces through shm (WSOVVIS_DDP_SHM_MIN_BYTES=0) vs ipc
+const SMALL_KB = [64, 256, 512, 1024, 2048];
+const smallArgs = ['allreduce', SMALL_KB.map((k) => k / 1024).join(','), '100'];
+const small = [
+  await workers<{ times: Record<string, Timing> }>(2, smallArgs, { transport: 'shm', env: { WSOVVIS_DDP_SHM_MIN_BYTES: '0' } }),
+  await workers<{ times: Record<string, Timing> }>(2, smallArgs, { transport: 'ipc' }),
+];
+console.log('\nsmall all-reduces, 2 workers, median wall ms of 100 (the shm transport sends smaller ones over ipc: WSOVVIS_DDP_SHM_MIN_BYTES, default 1 MiB)');
+console.log('| size | shm ms | ipc ms |');
+console.log('|---:|---:|---:|');
+for (const kb of SMALL_KB) console.log(`| ${kb} KiB | ${fmt(median(small[0]!.times[String(kb / 1024)]!.wall), 3)} | ${fmt(median(small[1]!.times[String(kb / 1024)]!.wall), 3)} |`);
 
 // 2. transports: one 64 MB buffer over one link (broadcast from rank 0), and the all-reduce over TCP
 const oneIpc = await workers<{ times: Timing }>(2, ['oneway', '64', '6'], { transport: 'ipc' });
@@ -125,5 +144,5 @@ console.log(`communication CPU share of a 2-worker step: ${fmt((100 * two.commCp
 const load1 = loadavg();
 console.log(`\nload average at the end: ${load1.map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores; above ~0.5 the machine was not quiet)`);
 const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
-console.log(`targets (wall): all-reduce 64 MB >= 0.25x memcpy: ${verdict(ratios[64]!.wall >= 0.25)} (${fmt(ratios[64]!.wall, 3)}x); scaling >= 1.8x: ${verdict(scaling.wall >= 1.8)} (${fmt(scaling.wall)}x)`);
-console.log(`targets (CPU):  all-reduce 64 MB >= 0.25x memcpy: ${verdict(ratios[64]!.cpu >= 0.25)} (${fmt(ratios[64]!.cpu, 3)}x); scaling >= 1.8x: ${verdict(scaling.cpu >= 1.8)} (${fmt(scaling.cpu)}x)`);
+console.log(`targets (wall): all-reduce 64 MB >= 0.25x memcpy: ${verdict(ratios.auto![64]!.wall >= 0.25)} (${fmt(ratios.auto![64]!.wall, 3)}x; ipc ${fmt(ratios.ipc![64]!.wall, 3)}x); scaling >= 1.8x: ${verdict(scaling.wall >= 1.8)} (${fmt(scaling.wall)}x)`);
+console.log(`targets (CPU):  all-reduce 64 MB >= 0.25x memcpy: ${verdict(ratios.auto![64]!.cpu >= 0.25)} (${fmt(ratios.auto![64]!.cpu, 3)}x; ipc ${fmt(ratios.ipc![64]!.cpu, 3)}x); scaling >= 1.8x: ${verdict(scaling.cpu >= 1.8)} (${fmt(scaling.cpu)}x)`);

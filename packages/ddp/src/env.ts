@@ -28,7 +28,7 @@ export const ENV = {
   shm: 'WSOVVIS_DDP_SHM',
   /** Bytes of each rank's shared-memory slot: the piece size of large collectives (default 32 MiB, capped by /dev/shm). */
   shmBytes: 'WSOVVIS_DDP_SHM_BYTES',
-  /** Smallest payload that goes through shared memory; smaller ones take the sockets (default 256 KiB). */
+  /** Smallest payload that goes through shared memory; smaller ones take the sockets (default 1 MiB). */
   shmMinBytes: 'WSOVVIS_DDP_SHM_MIN_BYTES',
   hostId: 'WSOVVIS_DDP_HOST_ID',
   /** Address this node's workers listen on for TCP links (default: the interface that reaches MASTER_ADDR). */

@@ -20,7 +20,7 @@ import type { Transport, TransportContext } from './transport.js';
 /** Default bytes of one rank's slot (the piece size of large collectives). */
 export const DEFAULT_SHM_SLOT_BYTES = 32 << 20;
 /** Default smallest payload that goes through shared memory; measured crossover, see BENCHMARKS.md (ddp). */
-export const DEFAULT_SHM_MIN_BYTES = 256 << 10;
+export const DEFAULT_SHM_MIN_BYTES = 1 << 20;
 /** Where regions are created. */
 export const SHM_DIR = '/dev/shm';
 /** File name prefix of regions (tests look for leftovers with it). */

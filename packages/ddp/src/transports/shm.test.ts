@@ -2,11 +2,16 @@
 // store): results bit-identical to the ipc transport and to a serial reduction in the ring's order, pieces that
 // cross the slot size, reduce-scatter, broadcast, desync and fallbacks. Multi-process behaviour (SIGKILL, no file
 // left in /dev/shm, the default picking shm) is in test/shm.test.ts.
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chunkBounds } from '../collectives/ring.js';
 import { inProcessGroup } from '../../test/helpers/in-process.js';
-import { loadShmAddon } from './shm-native.js';
+import { type ShmAddon, loadShmAddon } from './shm-native.js';
 import { SHM_DIR, SHM_PREFIX } from './shm-setup.js';
 
 const loaded = loadShmAddon({});
@@ -149,6 +154,28 @@ describe.skipIf(missing !== undefined && !process.env.CI)('collectives over shm'
       expect([data[0]![0], data[1]![99_999]]).toEqual([3, 3]);
     } finally {
       await result.close();
+    }
+  });
+});
+
+describe('the addon source', () => {
+  // Docker images and some Node installs have no node_api.h: shm.c then declares the Node-API functions itself.
+  it.skipIf(missing !== undefined && !process.env.CI)('builds and works without node_api.h (its own Node-API declarations)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsovvis-shm-build-'));
+    try {
+      const out = join(dir, 'shm.node');
+      execFileSync(process.env.CC || 'cc', ['-O2', '-std=gnu11', '-Wall', '-Werror', '-shared', '-fPIC', '-DSHM_NO_NAPI_HEADER', '-o', out, fileURLToPath(new URL('../../native/shm.c', import.meta.url))]);
+      const addon = createRequire(import.meta.url)(out) as ShmAddon;
+      const path = join(SHM_DIR, `${SHM_PREFIX}build-test-${process.pid}`);
+      const a = new Float32Array(addon.create(path, 64));
+      const b = new Float32Array(addon.open(path, 64));
+      addon.unlink(path);
+      a.set([1, 2, 3]);
+      addon.reduce(0, 2, [a], [a, b]);
+      expect(Array.from(b.subarray(0, 3))).toEqual([1, 2, 3]);
+      expect(() => addon.open(path, 64)).toThrow(/^open \/dev\/shm\/wsovvis-ddp-build-test-\d+: No such file or directory \(ENOENT\)$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
