@@ -8,6 +8,7 @@
  *    the resulting tubes (after step B) against the demo ground truth (BENCH_VIS_DEMO_VIDEOS, default 24, the
  *    `exp make-demo-data` default); and the normalized-cut eigen step, ours against scipy.linalg.eigh(D - A, D)
  *    (MaskCut's call) on the same affinity matrices.
+ * BENCH_VIS_STEPS (default `A,B`) picks the steps, e.g. `BENCH_VIS_STEPS=B npm run bench -- vis` for step B only.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,8 @@ const python = [join(root, '.venv-bench', 'bin', 'python'), join(root, '.venv', 
 const VIDEOS = Number(process.env.BENCH_VIS_VIDEOS ?? 30);
 const FRAMES = Number(process.env.BENCH_VIS_FRAMES ?? 20);
 const DEMO_VIDEOS = Number(process.env.BENCH_VIS_DEMO_VIDEOS ?? 24);
+const STEPS = new Set((process.env.BENCH_VIS_STEPS ?? 'A,B').toUpperCase().split(',').map((x) => x.trim()));
+if (![...STEPS].every((x) => x === 'A' || x === 'B')) throw new Error(`BENCH_VIS_STEPS: expected a comma-separated subset of A,B, got ${process.env.BENCH_VIS_STEPS}`);
 const H = 480;
 const W = 854;
 const CACHE = join(root, '.cache', 'bench', `vis-stepb-v1-${VIDEOS}x${FRAMES}`);
@@ -139,5 +142,5 @@ async function benchStepA(): Promise<void> {
 }
 
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB), node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}`);
-await benchStepB();
-await benchStepA();
+if (STEPS.has('B')) await benchStepB();
+if (STEPS.has('A')) await benchStepA();

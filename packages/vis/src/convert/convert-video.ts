@@ -1,9 +1,12 @@
 // Step B for one video: mask PNGs -> tracks (label k over the frames = instance k) with per-frame RLE, bbox, area.
 import { ImageFileError } from '../io/errors.js';
-import { readLabelPng } from '../io/label-png.js';
+import { decodeLabelPng } from '../io/label-png.js';
+import { hasPngSignature } from '../io/png-format.js';
+import { inflatePngRows } from '../io/png-samples.js';
+import { readImageBytes } from '../io/read-file.js';
 import { readImageSize } from '../io/rgb-image.js';
 import type { Bbox, CompressedRle } from '../public/rle.js';
-import { encodeLabelMap } from './label-runs.js';
+import { encodeLabelMap, encodeLabelRows, type LabelMaskRle } from './label-runs.js';
 import { listFrames, listMaskFiles, matchMasksToFrames, videoPath, type FrameFile } from './video-folders.js';
 
 /** Why step B left a video out (one reason per video, checked in this order). */
@@ -100,7 +103,7 @@ export async function convertVideo(maskRoot: string, imgRoot: string, video: str
     const path = videoPath(maskRoot, video, file);
     let mask;
     try {
-      mask = await readLabelPng(path);
+      mask = await encodeMaskPng(path);
     } catch (err) {
       if (err instanceof ImageFileError) return skip(video, 'corrupt_png', err.message);
       throw err;
@@ -111,7 +114,7 @@ export async function convertVideo(maskRoot: string, imgRoot: string, video: str
         'size_mismatch',
         `${path}: mask is ${mask.height}x${mask.width}; expected the frame size ${height}x${width} of ${frames[0]!.file}`,
       );
-    for (const [label, enc] of encodeLabelMap(mask.data, height, width)) {
+    for (const [label, enc] of mask.labels) {
       const track = trackOf(label);
       track.segmentations[frameIndex] = enc.rle;
       track.bboxes[frameIndex] = enc.bbox;
@@ -121,4 +124,19 @@ export async function convertVideo(maskRoot: string, imgRoot: string, video: str
   if (byLabel.size === 0) return skip(video, 'empty_masks', `${matched.length} mask PNGs but no labelled pixel (all background)`);
   const tracks = [...byLabel.values()].sort((a, b) => a.label - b.label);
   return { ok: { video, frames, height, width, tracks, maskCount: matched.length } };
+}
+
+/**
+ * Reads a mask PNG and encodes every label in it. Palette/grey PNGs of bit depth <= 8 (VideoCutLER's, Pillow's) are
+ * encoded from their packed rows, with no unpacked label map in between; any other PNG, or one those rows find
+ * irregular, is decoded by `decodeLabelPng`, which also gives the error for a broken file.
+ * @throws ImageFileError as `readLabelPng`.
+ */
+async function encodeMaskPng(path: string): Promise<{ height: number; width: number; labels: Map<number, LabelMaskRle> }> {
+  const bytes = await readImageBytes(path);
+  const rows = hasPngSignature(bytes) ? inflatePngRows(bytes) : undefined;
+  const labels = rows && encodeLabelRows(rows, rows.labelLimit);
+  if (rows && labels) return { height: rows.height, width: rows.width, labels };
+  const mask = await decodeLabelPng(bytes, path);
+  return { height: mask.height, width: mask.width, labels: encodeLabelMap(mask.data, mask.height, mask.width) };
 }

@@ -1,11 +1,14 @@
 // Label PNGs: VideoCutLER's palette masks (value = 1-based instance index), binary 0/1 masks, and grey label maps.
-// Pixels are decoded by sharp; palette indices are recovered by mapping sharp's RGB output back through the file's
-// own PLTE, because sharp does not expose indices.
+// Palette and grey PNGs of bit depth <= 8 that are not interlaced (what Pillow and VideoCutLER write) are decoded
+// directly to their samples (png-samples.ts). Everything else, and every file that decoder finds irregular, goes
+// through sharp; there, palette indices are recovered by mapping sharp's RGB output back through the file's own
+// PLTE, because sharp does not expose indices.
 import sharp from 'sharp';
 import { writeFileAtomic } from './atomic-file.js';
 import { IMAGE_ERROR_CODES, ImageFileError, firstLine } from './errors.js';
 import { VIDEOCUTLER_PALETTE } from './palette.js';
 import { encodeIndexedPng, hasJpegSignature, readPngHeader, type PngHeader } from './png-format.js';
+import { decodePngSamples } from './png-samples.js';
 import { readImageBytes } from './read-file.js';
 import type { DecodedLabelPng, LabelImage } from './types.js';
 
@@ -69,8 +72,9 @@ function mapColours(
 
 /**
  * Decodes a label PNG held in memory. Palette PNGs give their palette indices, grey PNGs their grey levels (1/2/4-bit
- * grey is scaled back to its stored values), and RGB PNGs are accepted when every colour is either grey (R=G=B) or
- * a VideoCutLER palette colour.
+ * grey as stored, not scaled), as Pillow's `np.array(Image.open())` does, and RGB PNGs are accepted when every
+ * colour is either grey (R=G=B) or a VideoCutLER palette colour. Non-interlaced palette/grey PNGs of bit depth <= 8
+ * are decoded directly; the rest through sharp (there, an index without a palette entry reads as the label of black).
  * @param name file name used in error messages.
  * @throws ImageFileError (exit code 2) for a JPEG or non-PNG input, a truncated/corrupt PNG, or labels that cannot
  * be recovered.
@@ -81,6 +85,10 @@ export async function decodeLabelPng(bytes: Uint8Array, name: string): Promise<D
     const got = hasJpegSignature(bytes) ? 'a JPEG file' : header;
     const code = hasJpegSignature(bytes) ? IMAGE_ERROR_CODES.wrongFormat : IMAGE_ERROR_CODES.corrupt;
     throw new ImageFileError(name, code, `cannot read mask PNG; expected a valid PNG file, got ${got}`);
+  }
+  if ((header.colourType === 0 || header.colourType === 3) && header.bitDepth <= 8) {
+    const samples = decodePngSamples(bytes);
+    if (samples) return { data: samples.data, height: samples.height, width: samples.width, kind: samples.colourType === 3 ? 'palette' : 'grey' };
   }
   let decoded: { data: Buffer; info: sharp.OutputInfo };
   try {
@@ -174,9 +182,10 @@ export async function writeIndexedLabelPng(path: string, label: LabelImage, pale
   await writeFileAtomic(path, encodeIndexedLabelPng(label, palette));
 }
 
-/** Encodes a label image as an 8-bit grey PNG through sharp (values stored as they are, e.g. 0/1 masks). */
+/** Encodes a label image as an 8-bit grey PNG (colour type 0) through sharp (values stored as they are, e.g. 0/1 masks). */
 export async function encodeGreyLabelPng(label: LabelImage): Promise<Buffer> {
   return sharp(label.data, { raw: { width: label.width, height: label.height, channels: 1 } })
+    .toColourspace('b-w') // without it sharp writes one-channel input as RGB
     .png({ compressionLevel: 6 })
     .toBuffer();
 }

@@ -1,6 +1,7 @@
 // The PNG container, at the chunk level: enough to read a palette back (sharp expands palette PNGs to RGB and does
 // not expose the indices) and to write an indexed PNG with an exact palette (sharp can only quantise, so it cannot
-// write VideoCutLER's fixed 13-colour palette with index = instance id). Pixel decoding always goes through sharp.
+// write VideoCutLER's fixed 13-colour palette with index = instance id). Pixels are decoded by png-samples.ts for
+// the palette/grey PNGs masks come in, and by sharp for everything else.
 import { crc32, deflateSync } from 'node:zlib';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

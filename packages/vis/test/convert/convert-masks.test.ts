@@ -2,10 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertMasks, writeMaskPngs, type SkipReport, type TubeJson } from '../../src/public/convert.js';
 import { makeDemoData } from '../../src/public/demo.js';
-import { encodeIndexedLabelPng } from '../../src/public/io.js';
+import { VIDEOCUTLER_PALETTE, encodeGreyLabelPng, encodeIndexedLabelPng } from '../../src/public/io.js';
+import { encodeMask } from '../../src/public/rle.js';
 import { boxLabels, writeFrames, writeMask } from './helpers.js';
 
 interface Gt {
@@ -42,6 +44,29 @@ describe('convertMasks on demo ground truth', () => {
       gt.annotations.map((a) => [a.video_id, a.segmentations, a.bboxes, a.areas]),
     );
     expect(out.annotations.every((a) => a.category_id === 1 && a.iscrowd === 0)).toBe(true);
+  });
+});
+
+describe('convertMasks reads every kind of mask PNG alike', () => {
+  it('gives the same tubes for 4-bit palette, 8-bit grey, interlaced and RGB-colour masks as encodeMask', async () => {
+    const [height, width] = [16, 20];
+    const imgRoot = join(base, 'kinds-frames');
+    const maskRoot = join(base, 'kinds-masks');
+    await writeFrames(join(imgRoot, 'v'), 4);
+    const labels = [0, 1, 2, 3].map((t) => boxLabels(height, width, [[1, t, 2], [5, 9, 8 + t], [2, 15, t]]));
+    const dir = join(maskRoot, 'v');
+    await writeMask(dir, 'mask_00000.png', labels[0]!); // direct decoding (packed 4-bit rows)
+    await writeFile(join(dir, 'mask_00001.png'), await encodeGreyLabelPng({ data: labels[1]!, height, width })); // direct, 8-bit grey
+    const interlaced = await sharp(labels[2]!, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ progressive: true }).toBuffer();
+    expect([interlaced[25], interlaced[28]]).toEqual([0, 1]); // grey, interlaced: decoded through sharp
+    await writeFile(join(dir, 'mask_00002.png'), interlaced);
+    const rgb = new Uint8Array(height * width * 3);
+    labels[3]!.forEach((v, i) => rgb.set(VIDEOCUTLER_PALETTE.subarray(3 * v, 3 * v + 3), 3 * i));
+    await writeFile(join(dir, 'mask_00003.png'), await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer()); // through sharp
+    const res = await convertMasks({ maskRoot, imgRoot, outJson: join(base, 'kinds.json'), splitName: 'train' });
+    expect(res.json.annotations.map((a) => a.segmentations)).toEqual(
+      [1, 2, 5].map((label) => labels.map((l) => encodeMask({ data: l.map((v) => (v === label ? 1 : 0)), height, width }))),
+    );
   });
 });
 

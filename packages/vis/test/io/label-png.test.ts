@@ -79,6 +79,8 @@ describe('label PNGs', () => {
     const mask = labels.map((v) => (v > 4 ? 1 : 0));
     const path = join(dir, 'bin.png');
     await writeGreyLabelPng(path, { data: mask, height: H, width: W });
+    const ihdr = (await readFile(path)).subarray(16, 29);
+    expect([ihdr[8], ihdr[9]]).toEqual([8, 0]); // 8-bit grey
     const img = await readLabelPng(path);
     expect(img.kind).toBe('grey');
     expect(Buffer.from(img.data).equals(Buffer.from(mask))).toBe(true);
