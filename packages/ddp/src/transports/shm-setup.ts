@@ -30,10 +30,8 @@ const encode = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.str
 const decode = <T>(block: Uint8Array): T => JSON.parse(new TextDecoder().decode(block)) as T;
 
 /** Slot bytes for `worldSize` ranks: the override or the default, capped by the room in /dev/shm; a multiple of 64 x N. */
-function slotBytes(ctx: TransportContext, env: Readonly<Record<string, string | undefined>>): number | string {
-  const n = ctx.worldSize;
+function slotBytes(n: number, override: number | undefined): number | string {
   const align = 64 * n;
-  const override = env[ENV.shmBytes] ? readInt(env, ENV.shmBytes, align, 2 ** 40) : undefined;
   if (override !== undefined) return Math.floor(override / align) * align;
   let free: number;
   try {
@@ -63,6 +61,16 @@ export async function withSharedMemory(ctx: TransportContext, ring: RingTranspor
   const env = ctx.env ?? process.env;
   const { rank, worldSize } = ctx;
   const kind = COLLECTIVE_KINDS.shmSetup;
+  // read on every rank, so a bad value fails every rank with the same one-line error
+  let override: number | undefined;
+  let minBytes: number;
+  try {
+    override = env[ENV.shmBytes] ? readInt(env, ENV.shmBytes, 64 * worldSize, 2 ** 40) : undefined;
+    minBytes = readInt(env, ENV.shmMinBytes, 0, 2 ** 40, DEFAULT_SHM_MIN_BYTES);
+  } catch (err) {
+    await ring.close();
+    throw err;
+  }
   const loaded = loadShmAddon(env);
   const hello: Hello = { host: ctx.hostId, ...('missing' in loaded ? { missing: loaded.missing } : {}) };
   const hellos = (await ring.allGather(encode(hello), { seq: 0 }, kind)).map((b) => decode<Hello>(b));
@@ -74,14 +82,13 @@ export async function withSharedMemory(ctx: TransportContext, ring: RingTranspor
   const missing = hellos.map((h, r) => (h.missing ? `rank ${r}: ${h.missing}` : '')).filter(Boolean);
   if (missing.length) return notice([...new Set(missing.map((m) => m.replace(/^rank \d+: /, '')))].length === 1 ? missing[0]!.replace(/^rank \d+: /, '') : missing.join('; '));
   const addon = (loaded as { addon: ShmAddon }).addon;
-  const minBytes = readInt(env, ENV.shmMinBytes, 0, 2 ** 40, DEFAULT_SHM_MIN_BYTES);
 
   let region: ArrayBuffer | undefined;
   let path: string | undefined;
   let plan: { path?: string; slotBytes?: number; error?: string };
   try {
     if (rank === 0) {
-      const bytes = slotBytes(ctx, env);
+      const bytes = slotBytes(worldSize, override);
       if (typeof bytes === 'string') plan = { error: bytes };
       else {
         path = `${SHM_DIR}/${SHM_PREFIX}${randomBytes(8).toString('hex')}`;

@@ -199,3 +199,11 @@ describe('without the addon', () => {
     }
   });
 });
+
+describe('shm settings', () => {
+  it('rejects a malformed WSOVVIS_DDP_SHM_BYTES on every rank with a one-line error naming it', async () => {
+    const err = await inProcessGroup(2, 'shm', { env: { WSOVVIS_DDP_SHM_BYTES: '12MB' } }).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'DDP_CONFIG', exitCode: 2 });
+    expect((err as Error).message).toBe("WSOVVIS_DDP_SHM_BYTES: is not a valid integer; expected an integer in [128, 1099511627776], got '12MB'");
+  });
+});
