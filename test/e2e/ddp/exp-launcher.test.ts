@@ -71,7 +71,11 @@ describe('exp run --nproc N with the ddp launcher', () => {
     expect((await e.exited).code, e.stderr()).toBe(0);
     const run = readRunJson<{ status: string; result: unknown; host: { workers: { rank: number; pid: number; device: string; localRank: number }[] } }>(join(dir, '1', 'run.json'));
     expect(run.status).toBe('COMPLETED');
-    expect(run.result).toEqual({ rank: 0, world: 2, sum: 3, link: 'ipc<-1 ipc->1' });
+    // the default transport: shared memory for large payloads when the addon is built (always in CI), unix sockets
+    const shm = existsSync(join(ROOT, 'packages', 'ddp', 'native', 'build', 'shm.node'));
+    expect(run.result).toMatchObject({ rank: 0, world: 2, sum: 3 });
+    expect((run.result as { link: string }).link).toMatch(shm ? /^shm\([\d.]+[KM]?i?B\)\+ipc<-1 ipc->1$/ : /^ipc<-1 ipc->1$/);
+    if (process.env.CI) expect(shm, 'the shm addon must be built in CI').toBe(true);
     expect(run.host.workers.map((w) => [w.rank, w.localRank, w.device])).toEqual([
       [0, 0, 'cpu'],
       [1, 1, 'cpu'],
