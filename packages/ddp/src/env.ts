@@ -26,7 +26,7 @@ export const ENV = {
   socketDir: 'WSOVVIS_DDP_SOCKET_DIR',
   /** `0` turns the shared-memory transport off (unix sockets are used; as if the addon were missing). */
   shm: 'WSOVVIS_DDP_SHM',
-  /** Bytes of each rank's shared-memory slot: the piece size of large collectives (default 32 MiB, capped by /dev/shm). */
+  /** Bytes of each rank's shared-memory slot: the piece size of large collectives (default N x 2 MiB for N ranks, capped by /dev/shm). */
   shmBytes: 'WSOVVIS_DDP_SHM_BYTES',
   /** Smallest payload that goes through shared memory; smaller ones take the sockets (default 1 MiB). */
   shmMinBytes: 'WSOVVIS_DDP_SHM_MIN_BYTES',

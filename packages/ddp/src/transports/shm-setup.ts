@@ -1,7 +1,7 @@
 /**
  * Setting up the shared-memory region of the `shm` transport over an already connected socket ring:
  * 1. every rank says its host id and whether the addon loads (all-gather); different hosts: the ring stays as is;
- * 2. rank 0 sizes the region (2 sets x N slots x P bytes, P = WSOVVIS_DDP_SHM_BYTES or 32 MiB, capped so the region
+ * 2. rank 0 sizes the region (2 sets x N slots x P bytes, P = WSOVVIS_DDP_SHM_BYTES or N x 2 MiB, capped so the region
  *    takes at most half of the free /dev/shm), creates /dev/shm/wsovvis-ddp-<random> (pages reserved before the
  *    mapping, so a full tmpfs is a clean ENOSPC) and sends the name (broadcast);
  * 3. the others map it and every rank reports (all-gather); then the file is unlinked at once, so a SIGKILL later
@@ -17,8 +17,12 @@ import { type ShmAddon, loadShmAddon } from './shm-native.js';
 import { type RingTransport, createSocketRing } from './socket-ring.js';
 import type { Transport, TransportContext } from './transport.js';
 
-/** Default bytes of one rank's slot (the piece size of large collectives). */
-export const DEFAULT_SHM_SLOT_BYTES = 32 << 20;
+/**
+ * Default bytes of one slot per rank in it: a slot of N x 2 MiB holds 2 MiB of each chunk. Measured on the 2-core VM
+ * (BENCHMARKS.md, ddp): 4 MiB slots for 2 ranks beat 8 to 32 MiB ones (a piece is still in the shared cache when the
+ * peer reads it), and 2 MiB ones pay for twice the barriers.
+ */
+export const DEFAULT_SHM_SLOT_BYTES_PER_RANK = 2 << 20;
 /** Default smallest payload that goes through shared memory; measured crossover, see BENCHMARKS.md (ddp). */
 export const DEFAULT_SHM_MIN_BYTES = 1 << 20;
 /** Where regions are created. */
@@ -41,7 +45,7 @@ function slotBytes(n: number, override: number | undefined): number | string {
     return `${SHM_DIR} is not available (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
   }
   const cap = Math.floor(free / 2 / (2 * n) / align) * align;
-  const bytes = Math.min(DEFAULT_SHM_SLOT_BYTES, cap);
+  const bytes = Math.min(DEFAULT_SHM_SLOT_BYTES_PER_RANK * n, cap);
   if (bytes < 1 << 20) return `${SHM_DIR} has ${formatBytes(free)} free; the shm transport needs at least ${formatBytes((4 * n) << 20)} free (run Docker with --shm-size=1g or ipc: host)`;
   return Math.floor(bytes / align) * align;
 }
