@@ -53,6 +53,10 @@ function loads(file) {
 }
 
 const cc = findCompiler();
+if (!cc && existsSync(OUT) && !loads(OUT)) {
+  console.error('ddp: no C compiler found; keeping the shared-memory addon built before (packages/ddp/native/build/shm.node)');
+  process.exit(0);
+}
 if (!cc) off('no C compiler found: install gcc (or set CC) and run `npm run prepare`');
 const headers = findHeaders();
 // Without node_api.h, shm.c declares the few Node-API functions it uses (their ABI is stable).
