@@ -207,3 +207,17 @@ describe('shm settings', () => {
     expect((err as Error).message).toBe("WSOVVIS_DDP_SHM_BYTES: is not a valid integer; expected an integer in [128, 1099511627776], got '12MB'");
   });
 });
+
+describe.skipIf(missing !== undefined && !process.env.CI)('shm failures', () => {
+  it('times out naming the collective, the step and the rank that did not arrive', async () => {
+    const { groups, close } = await inProcessGroup(3, 'shm', { env: { WSOVVIS_DDP_SHM_MIN_BYTES: '0' }, timeoutMs: 400 });
+    try {
+      for (const g of groups) g.setStep(4);
+      const data = () => new Float32Array(1 << 16);
+      const [err] = await Promise.all([groups[0]!.allReduce(data()).catch((e: Error) => e), groups[2]!.allReduce(data()).catch(() => undefined)]);
+      expect(err).toMatchObject({ code: 'DDP_COLLECTIVE_TIMEOUT', missingRanks: [1], step: 4, collective: 'allReduce' });
+    } finally {
+      await close();
+    }
+  });
+});
