@@ -1,7 +1,8 @@
 /**
- * @wsovvis/ddp: distributed data parallel on Node built-ins only. A launcher (node:cluster, one worker per device,
- * multi-node through a rendezvous store), a process group with ring collectives over unix sockets or TCP, gradient
- * buckets with a noSync scope, and PyTorch-compatible samplers.
+ * @wsovvis/ddp: distributed data parallel on Node built-ins (plus an optional C addon that maps shared memory). A
+ * launcher (node:cluster, one worker per device, multi-node through a rendezvous store), a process group with
+ * collectives through shared memory on one host and ring collectives over unix sockets or TCP, gradient buckets
+ * with a noSync scope, and PyTorch-compatible samplers.
  */
 export { DdpError, DdpConfigError, CollectiveTimeoutError } from './errors.js';
 export type { ReduceOp, TypedArray, Float32Adapter, GradientReducer } from './types.js';

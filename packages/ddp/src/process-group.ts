@@ -68,7 +68,8 @@ export class ProcessGroup {
 
   /**
    * Reduces `data` element-wise across ranks, in place; every rank ends with identical values.
-   * Ring algorithm: each rank sends 2(N-1)/N of the buffer. Resolves with `data`.
+   * Over sockets a ring (each rank sends 2(N-1)/N of the buffer); with the `shm` transport (the default on one
+   * host) buffers of 1 MiB or more go through shared memory. Resolves with `data`.
    * @param op `sum` (default), `mean` (sum / worldSize), `max` or `min`.
    * @throws CollectiveTimeoutError, DdpError `DDP_PEER_LOST` / `DDP_DESYNC` naming the collective and step.
    */

@@ -1,7 +1,8 @@
 /**
  * The transport interface: what a process group needs from a communication backend. The built-in transports run
- * ring algorithms over sockets (ipc.ts, tcp.ts); a backend with native collectives (NCCL, MPI) implements the same
- * interface and registers under a new name in registry.ts, and no caller changes.
+ * ring algorithms over sockets (ipc.ts, tcp.ts) and move large payloads through shared memory on one host
+ * (shm.ts); a backend with native collectives (NCCL, MPI) implements the same interface and registers under a new
+ * name in registry.ts, and no caller changes.
  */
 import type { StoreClient } from '../rendezvous/store-client.js';
 import type { ReduceOp } from '../types.js';
