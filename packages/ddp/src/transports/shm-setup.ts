@@ -2,13 +2,15 @@
  * Setting up the shared-memory region of the `shm` transport over an already connected socket ring:
  * 1. every rank says its host id and whether the addon loads (all-gather); different hosts: the ring stays as is;
  * 2. rank 0 sizes the region (2 sets x N slots x P bytes, P = WSOVVIS_DDP_SHM_BYTES or N x 2 MiB, capped so the region
- *    takes at most half of the free /dev/shm), creates /dev/shm/wsovvis-ddp-<random> (pages reserved before the
+ *    takes at most half of the free /dev/shm), creates /dev/shm/wsovvis-ddp-<pid>-<random> (pages reserved before the
  *    mapping, so a full tmpfs is a clean ENOSPC) and sends the name (broadcast);
  * 3. the others map it and every rank reports (all-gather); then the file is unlinked at once, so a SIGKILL later
  *    leaves nothing in /dev/shm. Any failure falls back to the sockets with one line on stderr (rank 0).
+ * The file name carries rank 0's pid: a rank 0 killed within the few milliseconds between creating and unlinking
+ * leaves a file that the next job's rank 0 removes (its creator no longer exists).
  */
 import { randomBytes } from 'node:crypto';
-import { statfsSync } from 'node:fs';
+import { readdirSync, rmSync, statfsSync } from 'node:fs';
 import { COLLECTIVE_KINDS } from '../collectives/kinds.js';
 import { ENV, readInt } from '../env.js';
 import { IPC } from './ipc.js';
@@ -48,6 +50,23 @@ function slotBytes(n: number, override: number | undefined): number | string {
   const bytes = Math.min(DEFAULT_SHM_SLOT_BYTES_PER_RANK * n, cap);
   if (bytes < 1 << 20) return `${SHM_DIR} has ${formatBytes(free)} free; the shm transport needs at least ${formatBytes((4 * n) << 20)} free (run Docker with --shm-size=1g or ipc: host)`;
   return Math.floor(bytes / align) * align;
+}
+
+/** Removes regions whose creator process is gone (killed during a set-up). Best effort, never throws. */
+function removeOrphans(): void {
+  try {
+    for (const name of readdirSync(SHM_DIR)) {
+      const pid = Number(/^wsovvis-ddp-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
+      if (!pid || pid === process.pid) continue;
+      try {
+        process.kill(pid, 0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(`${SHM_DIR}/${name}`, { force: true });
+      }
+    }
+  } catch {
+    // no /dev/shm: the set-up says so
+  }
 }
 
 interface Hello {
@@ -95,7 +114,8 @@ export async function withSharedMemory(ctx: TransportContext, ring: RingTranspor
       const bytes = slotBytes(worldSize, override);
       if (typeof bytes === 'string') plan = { error: bytes };
       else {
-        path = `${SHM_DIR}/${SHM_PREFIX}${randomBytes(8).toString('hex')}`;
+        removeOrphans();
+        path = `${SHM_DIR}/${SHM_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`;
         try {
           region = addon.create(path, 2 * worldSize * bytes);
           plan = { path, slotBytes: bytes };

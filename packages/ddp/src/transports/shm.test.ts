@@ -2,8 +2,8 @@
 // store): results bit-identical to the ipc transport and to a serial reduction in the ring's order, pieces that
 // cross the slot size, reduce-scatter, broadcast, desync and fallbacks. Multi-process behaviour (SIGKILL, no file
 // left in /dev/shm, the default picking shm) is in test/shm.test.ts.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +125,22 @@ describe.skipIf(missing !== undefined && !process.env.CI)('collectives over shm'
     }
   });
 
+  it('removes a region left by a rank 0 killed during set-up (its pid is gone), and no other', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!; // exited: its pid names no process now
+    const orphan = join(SHM_DIR, `${SHM_PREFIX}${dead}-0123456789abcdef`);
+    const live = join(SHM_DIR, `${SHM_PREFIX}${process.ppid}-0123456789abcdef`);
+    writeFileSync(orphan, 'x');
+    writeFileSync(live, 'x');
+    try {
+      const { close } = await inProcessGroup(2, 'shm', { env });
+      await close();
+      expect([existsSync(orphan), existsSync(live)]).toEqual([false, true]);
+    } finally {
+      rmSync(orphan, { force: true });
+      rmSync(live, { force: true });
+    }
+  });
+
   it('fails with DDP_DESYNC when ranks all-reduce buffers of different sizes', async () => {
     const { groups, close } = await inProcessGroup(2, 'shm', { env, timeoutMs: 5000 });
     try {
@@ -148,7 +164,7 @@ describe.skipIf(missing !== undefined && !process.env.CI)('collectives over shm'
     try {
       expect(result.groups.map((g) => g.description)).toEqual(['ipc<-1 ipc->1', 'ipc<-0 ipc->0']);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^ddp: shared-memory transport off \(rank 0: posix_fallocate \/dev\/shm\/wsovvis-ddp-[0-9a-f]+: No space left on device \(ENOSPC\); give \/dev\/shm more room .*\); collectives use unix sockets\n$/);
+      expect(lines[0]).toMatch(/^ddp: shared-memory transport off \(rank 0: posix_fallocate \/dev\/shm\/wsovvis-ddp-\d+-[0-9a-f]+: No space left on device \(ENOSPC\); give \/dev\/shm more room .*\); collectives use unix sockets\n$/);
       const data = result.groups.map((g) => new Float32Array(100_000).fill(g.rank + 1));
       await Promise.all(result.groups.map((g, r) => g.allReduce(data[r]!)));
       expect([data[0]![0], data[1]![99_999]]).toEqual([3, 3]);
