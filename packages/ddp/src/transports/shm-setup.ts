@@ -7,10 +7,10 @@
  * 3. the others map it and every rank reports (all-gather); then the file is unlinked at once, so a SIGKILL later
  *    leaves nothing in /dev/shm. Any failure falls back to the sockets with one line on stderr (rank 0).
  * The file name carries rank 0's pid: a rank 0 killed within the few milliseconds between creating and unlinking
- * leaves a file that the next job's rank 0 removes (its creator no longer exists).
+ * leaves a file that a later job's rank 0 removes (its creator no longer exists, and it is over a minute old).
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, rmSync, statfsSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { COLLECTIVE_KINDS } from '../collectives/kinds.js';
 import { ENV, readInt } from '../env.js';
 import { IPC } from './ipc.js';
@@ -52,12 +52,17 @@ function slotBytes(n: number, override: number | undefined): number | string {
   return Math.floor(bytes / align) * align;
 }
 
-/** Removes regions whose creator process is gone (killed during a set-up). Best effort, never throws. */
+/**
+ * Removes regions whose creator process is gone (killed during a set-up) and that are older than a minute (a
+ * container sharing /dev/shm through `ipc: host` does not see other containers' pids, and a live job's file exists
+ * for milliseconds). Best effort, never throws.
+ */
 function removeOrphans(): void {
   try {
     for (const name of readdirSync(SHM_DIR)) {
       const pid = Number(/^wsovvis-ddp-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
       if (!pid || pid === process.pid) continue;
+      if ((statSync(`${SHM_DIR}/${name}`, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) > Date.now() - 60_000) continue;
       try {
         process.kill(pid, 0);
       } catch (err) {

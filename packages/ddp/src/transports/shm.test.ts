@@ -3,7 +3,7 @@
 // cross the slot size, reduce-scatter, broadcast, desync and fallbacks. Multi-process behaviour (SIGKILL, no file
 // left in /dev/shm, the default picking shm) is in test/shm.test.ts.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,17 +125,23 @@ describe.skipIf(missing !== undefined && !process.env.CI)('collectives over shm'
     }
   });
 
-  it('removes a region left by a rank 0 killed during set-up (its pid is gone), and no other', async () => {
+  it('removes a region left by a rank 0 killed during set-up (its pid is gone, over a minute old), and no other', async () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid!; // exited: its pid names no process now
     const orphan = join(SHM_DIR, `${SHM_PREFIX}${dead}-0123456789abcdef`);
     const live = join(SHM_DIR, `${SHM_PREFIX}${process.ppid}-0123456789abcdef`);
     writeFileSync(orphan, 'x');
     writeFileSync(live, 'x');
+    const fresh = join(SHM_DIR, `${SHM_PREFIX}${dead}-fedcba9876543210`); // a minute old at most: perhaps a live job in another pid namespace
+    writeFileSync(fresh, 'x');
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(orphan, old, old);
+    utimesSync(live, old, old);
     try {
       const { close } = await inProcessGroup(2, 'shm', { env });
       await close();
-      expect([existsSync(orphan), existsSync(live)]).toEqual([false, true]);
+      expect([existsSync(orphan), existsSync(live), existsSync(fresh)]).toEqual([false, true, true]);
     } finally {
+      rmSync(fresh, { force: true });
       rmSync(orphan, { force: true });
       rmSync(live, { force: true });
     }
