@@ -35,16 +35,24 @@ export const SHM_PREFIX = 'wsovvis-ddp-';
 const encode = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 const decode = <T>(block: Uint8Array): T => JSON.parse(new TextDecoder().decode(block)) as T;
 
-/** Slot bytes for `worldSize` ranks: the override or the default, capped by the room in /dev/shm; a multiple of 64 x N. */
+/**
+ * Slot bytes for `n` ranks, a multiple of 64 x N: the override (refused when the region would not fit in the free
+ * /dev/shm: on a tmpfs without a size limit, posix_fallocate would take the machine's memory instead of failing) or
+ * the default, capped so the region takes at most half of the free /dev/shm. A string says why there is none.
+ */
 function slotBytes(n: number, override: number | undefined): number | string {
   const align = 64 * n;
-  if (override !== undefined) return Math.floor(override / align) * align;
   let free: number;
   try {
     const fs = statfsSync(SHM_DIR);
     free = fs.bavail * fs.bsize;
   } catch (err) {
     return `${SHM_DIR} is not available (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+  }
+  if (override !== undefined) {
+    const bytes = Math.floor(override / align) * align;
+    if (2 * n * bytes > free) return `${ENV.shmBytes}=${override} needs a region of ${formatBytes(2 * n * bytes)} and ${SHM_DIR} has ${formatBytes(free)} free; set it lower, or give ${SHM_DIR} more room (Docker: --shm-size=1g or ipc: host)`;
+    return bytes;
   }
   const cap = Math.floor(free / 2 / (2 * n) / align) * align;
   const bytes = Math.min(DEFAULT_SHM_SLOT_BYTES_PER_RANK * n, cap);

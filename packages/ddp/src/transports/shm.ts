@@ -21,8 +21,9 @@ import type { CollectiveCall, Transport, TransportStats } from './transport.js';
 const OP_CODES = { sum: 0, mean: 0, max: 1, min: 2 } as const;
 const EMPTY = new Uint8Array(0);
 
-/** `32MiB`, `256KiB`, `100B`. */
+/** `2GiB`, `32MiB`, `5.3MiB`, `256KiB`, `100B`. */
 export function formatBytes(bytes: number): string {
+  if (bytes >= 1 << 30) return `${Number((bytes / (1 << 30)).toFixed(1))}GiB`;
   if (bytes >= 1 << 20 && bytes % (1 << 20) === 0) return `${bytes / (1 << 20)}MiB`;
   if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)}MiB`;
   if (bytes >= 1 << 10) return `${Math.round(bytes / (1 << 10))}KiB`;
