@@ -8,13 +8,13 @@
  * WSOVVIS_EXP_WORKER_SPEC set, it runs the experiment through `runWorker` from `@wsovvis/experiment/worker`.
  *
  * Optional config keys (the experiment's schema declares them): `ddp.world_size` (read by exp), `ddp.device`
- * (`auto` | `cpu` | `gpu`), `ddp.transport` (`auto` | `ipc` | `tcp`), `ddp.timeout_s` (collective timeout).
+ * (`auto` | `cpu` | `gpu`), `ddp.transport` (`auto` | `shm` | `ipc` | `tcp`), `ddp.timeout_s` (collective timeout).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DdpConfigError, type DeviceKind, type LaunchOptions, launch, onLauncherMessage, readWorkerEnv, sendToLauncher } from '@wsovvis/ddp';
+import { DdpConfigError, type DeviceKind, type LaunchOptions, TRANSPORTS, launch, onLauncherMessage, readWorkerEnv, sendToLauncher } from '@wsovvis/ddp';
 import type { ControlMessage, DistributedLauncher, LaunchRequest, LaunchedWorkers, WorkerEvent } from '@wsovvis/experiment';
 import type { WorkerSpec, runWorker as RunWorker } from '@wsovvis/experiment/worker';
 
@@ -40,7 +40,8 @@ export function ddpOptionsFromConfig(config: Readonly<Record<string, unknown>>):
     out.device = device;
   }
   if (transport !== undefined) {
-    if (typeof transport !== 'string') throw new DdpConfigError('config ddp.transport', 'is not a transport name', "'auto', 'ipc' or 'tcp'", transport);
+    if (typeof transport !== 'string') throw new DdpConfigError('config ddp.transport', 'is not a transport name', "'auto', 'shm', 'ipc' or 'tcp'", transport);
+    if (!TRANSPORTS.names().includes(transport)) throw new DdpConfigError('config ddp.transport', 'is not a known transport', `one of ${TRANSPORTS.names().join(', ')}`, transport);
     out.transport = transport;
   }
   if (timeout !== undefined) {

@@ -94,7 +94,7 @@ export const schema: JsonSchema = {
       properties: {
         world_size: int(0, 'workers; 0 = one per visible GPU, or 1 without GPUs (exp --nproc N overrides)'),
         device: { enum: ['auto', 'cpu', 'gpu'], description: 'device kind of the workers' },
-        transport: { type: 'string', description: "collective transport: 'auto', 'ipc' or 'tcp'" },
+        transport: { type: 'string', description: "collective transport: 'auto' (shared memory + unix sockets on one machine, TCP across), 'shm', 'ipc' or 'tcp'" },
         timeout_s: { type: 'number', exclusiveMinimum: 0, description: 'collective timeout in seconds' },
       },
     },

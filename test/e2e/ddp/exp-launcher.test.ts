@@ -137,6 +137,9 @@ describe('exp run --nproc N with the ddp launcher', () => {
     const device = exp(['run', 'collective', 'with', 'ddp.device=tpu', '--nproc', '2', '-F', dir]);
     expect((await device.exited).code).toBe(2);
     expect(device.stderr()).toContain("error: config ddp.device: is not a device kind; expected 'auto', 'cpu' or 'gpu', got 'tpu' [DDP_CONFIG]");
+    const transport = exp(['run', 'collective', 'with', 'ddp.transport=carrier-pigeon', '--nproc', '2', '-f', '-F', dir]);
+    expect((await transport.exited).code).toBe(2);
+    expect(transport.stderr()).toMatch(/error: config ddp\.transport: is not a known transport; expected one of auto, shm, ipc, tcp, got 'carrier-pigeon' \[DDP_CONFIG\]/);
     expect(existsSync(dir), 'a run folder was created').toBe(false);
   });
 });
