@@ -7,7 +7,10 @@
  * 2. Step A on the demo data (colour features): frames/s of pseudo-mask discovery and the class-agnostic AP50/AP of
  *    the resulting tubes (after step B) against the demo ground truth (BENCH_VIS_DEMO_VIDEOS, default 24, the
  *    `exp make-demo-data` default); and the normalized-cut eigen step, ours against scipy.linalg.eigh(D - A, D)
- *    (MaskCut's call) on the same affinity matrices.
+ *    (MaskCut's call) on the same affinity matrices: those of 8 demo frames (475 patches), then graphs built as
+ *    MaskCut builds them from synthetic DINOv2-like features at real frame sizes (BENCH_VIS_NCUT_SIZES, ROWSxCOLSxCOUNT
+ *    comma-separated, default 24x42x4,32x57x2,34x61x2: 1008 to 2074 patches), eigenvalues, eigenvectors and the
+ *    mean-split partitions compared.
  * BENCH_VIS_STEPS (default `A,B`) picks the steps, e.g. `BENCH_VIS_STEPS=B npm run bench -- vis` for step B only.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,6 +32,9 @@ const python = [join(root, '.venv-bench', 'bin', 'python'), join(root, '.venv', 
 const VIDEOS = Number(process.env.BENCH_VIS_VIDEOS ?? 30);
 const FRAMES = Number(process.env.BENCH_VIS_FRAMES ?? 20);
 const DEMO_VIDEOS = Number(process.env.BENCH_VIS_DEMO_VIDEOS ?? 24);
+/** Extra MaskCut graphs for the eigen step, `ROWSxCOLSxCOUNT`: 480x854 frames give 24x42 patches at a short side of
+ * 336, 32x57 at the DINOv2 extractor's default 448, 34x61 at 480. */
+const NCUT_SIZES = (process.env.BENCH_VIS_NCUT_SIZES ?? '24x42x4,32x57x2,34x61x2').split(',').map((x) => x.trim()).filter(Boolean);
 const STEPS = new Set((process.env.BENCH_VIS_STEPS ?? 'A,B').toUpperCase().split(',').map((x) => x.trim()));
 if (![...STEPS].every((x) => x === 'A' || x === 'B')) throw new Error(`BENCH_VIS_STEPS: expected a comma-separated subset of A,B, got ${process.env.BENCH_VIS_STEPS}`);
 const H = 480;
@@ -127,18 +133,74 @@ async function benchStepA(): Promise<void> {
     n = f.rows * f.cols;
     mats.push(buildAffinity(f, extractor.affinity));
   }
-  const file = join(dir, 'affinities.bin');
-  writeFileSync(file, Buffer.concat(mats.map((m) => Buffer.from(m.buffer))));
+  compareEigen(`demo frames, colour features, Gaussian affinity`, mats, n, join(dir, 'affinities.bin'), true);
+
+  // the same step on graphs built as MaskCut builds them, at the sizes DINOv2 gives on real frames
+  for (const spec of NCUT_SIZES) {
+    const [rows, cols, count] = spec.split('x').map(Number) as [number, number, number];
+    const graphs = Array.from({ length: count }, (_, i) => maskCutGraph(rows, cols, `bench-vis/ncut/${rows}x${cols}/${i}`));
+    compareEigen(`${rows}x${cols} patch grid, MaskCut graph (cosine > 0.15 -> 1, else 1e-5)`, graphs, rows * cols, join(root, '.cache', 'bench', `vis-ncut-${rows}x${cols}.bin`));
+  }
+}
+
+/**
+ * A patch graph as MaskCut builds it (cosine similarity of L2-normalised features > tau = 0.15 -> 1, else 1e-5) from
+ * synthetic DINOv2-like features: one random unit prototype per region (background and 2-5 elliptical objects) plus
+ * Gaussian noise of norm about 1, 64 dimensions (the graph, not the dimension, is what the eigen step sees).
+ */
+function maskCutGraph(rows: number, cols: number, seed: string, dim = 64): Float64Array {
+  const rng = createRng(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+  const objects = rng.int(2, 6);
+  const prototypes = Array.from({ length: objects + 1 }, () => {
+    const p = Array.from({ length: dim }, gauss);
+    const norm = Math.hypot(...p);
+    return p.map((x) => x / norm);
+  });
+  const region = new Int32Array(rows * cols);
+  for (let k = 1; k <= objects; k++) {
+    const [cy, cx] = [rng.uniform(0, rows), rng.uniform(0, cols)];
+    const [ry, rx] = [rng.uniform(0.1, 0.3) * rows, rng.uniform(0.1, 0.3) * cols];
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (((r - cy) / ry) ** 2 + ((c - cx) / rx) ** 2 <= 1) region[r * cols + c] = k;
+  }
+  const data = new Float32Array(rows * cols * dim); // [rows * cols, dim]
+  for (let i = 0; i < rows * cols; i++) for (let k = 0; k < dim; k++) data[i * dim + k] = prototypes[region[i]!]![k]! + gauss() / Math.sqrt(dim);
+  return buildAffinity({ rows, cols, dim, data }, { kind: 'cosine-threshold', tau: 0.15 });
+}
+
+/** Ours (best of 3) against scipy.linalg.eigh(D - A, D) on the same matrices (written to `file`); prints two lines. */
+function compareEigen(label: string, mats: Float64Array[], n: number, file: string, keepFile = false): void {
+  writeFileSync(file, Buffer.concat(mats.map((m) => Buffer.from(m.buffer, m.byteOffset, m.byteLength))));
   let best = Infinity;
-  let ours: number[] = [];
+  let ours = mats.map((m) => fiedlerVector(m, n)); // warm-up
   for (let rep = 0; rep < 3; rep++) {
     const t0 = performance.now();
-    ours = mats.map((m) => fiedlerVector(m, n).eigenvalue);
+    ours = mats.map((m) => fiedlerVector(m, n));
     best = Math.min(best, (performance.now() - t0) / 1000);
   }
-  const ref = runPython('ncut_eigh.py', [file, String(mats.length), String(n)]) as { seconds: number; eigenvalues: number[] };
-  const maxDiff = Math.max(...ours.map((v, i) => Math.abs(v - ref.eigenvalues[i]!)));
-  console.log(`  normalized-cut eigen step (${mats.length} graphs of ${n} patches): ours ${(best * 1000 / mats.length).toFixed(1)} ms/graph, scipy eigh ${(ref.seconds * 1000 / mats.length).toFixed(1)} ms/graph, ratio ${(ref.seconds / best).toFixed(2)}x; max eigenvalue difference ${maxDiff.toExponential(1)}`);
+  const ref = runPython('ncut_eigh.py', [file, String(mats.length), String(n)]) as { seconds: number; eigenvalues: number[]; vectors: number[][] };
+  if (!keepFile) rmSync(file, { force: true });
+  const maxDiff = Math.max(...ours.map((v, i) => Math.abs(v.eigenvalue - ref.eigenvalues[i]!)));
+  let vectorDiff = 0;
+  let samePartition = 0;
+  ours.forEach(({ vector }, g) => {
+    let peak = 0;
+    for (let i = 1; i < n; i++) if (Math.abs(vector[i]!) > Math.abs(vector[peak]!)) peak = i;
+    const sign = Math.sign(vector[peak]!);
+    const theirs = ref.vectors[g]!;
+    const meanOurs = vector.reduce((s, x) => s + sign * x, 0) / n;
+    const meanTheirs = theirs.reduce((s, x) => s + x, 0) / n;
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      vectorDiff = Math.max(vectorDiff, Math.abs(sign * vector[i]! - theirs[i]!));
+      if (sign * vector[i]! > meanOurs !== theirs[i]! > meanTheirs) same = false;
+    }
+    if (same) samePartition++;
+  });
+  const steps = ours.reduce((s, r) => s + r.steps, 0) / ours.length;
+  console.log(`  normalized-cut eigen step, ${mats.length} graphs of ${n} patches (${label}):`);
+  console.log(`    ours ${(best * 1000 / mats.length).toFixed(1)} ms/graph (${steps.toFixed(0)} Lanczos steps on average), scipy eigh ${(ref.seconds * 1000 / mats.length).toFixed(1)} ms/graph, ratio ${(ref.seconds / best).toFixed(2)}x`);
+  console.log(`    max difference to scipy: eigenvalue ${maxDiff.toExponential(1)}, eigenvector ${vectorDiff.toExponential(1)} (sign-aligned); same mean-split partition ${samePartition}/${mats.length}`);
 }
 
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB), node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}`);
