@@ -4,6 +4,7 @@
 //    Gaussian affinity (Shi & Malik's original normalized cut). It finds objects that differ in colour/texture
 //    from their surroundings (the demo's objects), nothing more: it is not a substitute for DINOv2 on real video.
 import type { RgbImage } from '../io/types.js';
+import { f64Kernels } from './simd-f64.js';
 
 /** Features on a grid of patches covering a working-resolution image. */
 export interface PatchFeatures {
@@ -34,22 +35,28 @@ export function buildAffinity(f: PatchFeatures, spec: AffinitySpec, removed?: Ui
   const { dim, data } = f;
   const a = new Float64Array(n * n);
   if (spec.kind === 'cosine-threshold') {
-    const unit = new Float64Array(n * dim);
+    // S = U U^T row by row with the SIMD dot products (unit rows padded to a multiple of 4 with zeros)
+    const stride = (dim + 3) & ~3;
+    const kern = f64Kernels();
+    kern.reserve(n * stride + n);
+    const h = kern.heap;
+    const outAt = n * stride;
+    h.fill(0, 0, n * stride);
     for (let i = 0; i < n; i++) {
       if (removed?.[i]) continue;
       let s = 0;
       for (let k = 0; k < dim; k++) s += data[i * dim + k]! ** 2;
       const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-      for (let k = 0; k < dim; k++) unit[i * dim + k] = data[i * dim + k]! * inv;
+      for (let k = 0; k < dim; k++) h[i * stride + k] = data[i * dim + k]! * inv;
     }
-    for (let i = 0; i < n; i++)
+    for (let i = 0; i < n; i++) {
+      kern.matvec(i * stride, i * stride, outAt, n - i, stride); // out[r] = S[i, i + r]
       for (let j = i; j < n; j++) {
-        let s = 0;
-        for (let k = 0; k < dim; k++) s += unit[i * dim + k]! * unit[j * dim + k]!;
-        const v = s > spec.tau ? 1 : AFFINITY_EPS;
+        const v = h[outAt + j - i]! > spec.tau ? 1 : AFFINITY_EPS;
         a[i * n + j] = v;
         a[j * n + i] = v;
       }
+    }
     return a;
   }
   const dist2 = new Float64Array(n * n);
