@@ -40,10 +40,10 @@ const CHECK_EVERY = 3;
  */
 export function fiedlerVector(a: Float64Array, n: number, maxSteps = 400, options: { scalarKernels?: boolean } = {}): FiedlerResult {
   const k = Math.max(1, Math.min(maxSteps, n - 1));
-  // heap layout (float64 indices; every vector padded with zeros to `stride`, a multiple of 4):
+  // heap layout (float64 indices; every vector padded with zeros to `stride`, a multiple of 8):
   // A (n rows) | tmp | out | w | top (D^½ 1, normalised: M's eigenvector for eigenvalue 1) | Lanczos vectors (k rows)
   // | projection coefficients
-  const stride = (n + 3) & ~3;
+  const stride = (n + 7) & ~7;
   const tmpAt = n * stride;
   const outAt = tmpAt + stride;
   const wAt = outAt + stride;

@@ -35,8 +35,8 @@ export function buildAffinity(f: PatchFeatures, spec: AffinitySpec, removed?: Ui
   const { dim, data } = f;
   const a = new Float64Array(n * n);
   if (spec.kind === 'cosine-threshold') {
-    // S = U U^T row by row with the SIMD dot products (unit rows padded to a multiple of 4 with zeros)
-    const stride = (dim + 3) & ~3;
+    // S = U U^T row by row with the SIMD dot products (unit rows padded to a multiple of 8 with zeros)
+    const stride = (dim + 7) & ~7;
     const kern = f64Kernels();
     kern.reserve(n * stride + n);
     const h = kern.heap;

@@ -1,7 +1,7 @@
 // Float64 kernels of the Lanczos loop (dense matrix-vector product, dot, axpy) with WebAssembly SIMD (f64x2). V8 does
 // not vectorise the scalar loops, and the matrix-vector product is most of the eigen step's time. WebAssembly is part
 // of Node, so the module is assembled below from its few instructions (as ddp's collectives/simd.ts does for f32).
-// The kernels work on one heap of float64s; "pointers" are float64 indices into it, and lengths are multiples of 4
+// The kernels work on one heap of float64s; "pointers" are float64 indices into it, and lengths are multiples of 8
 // (callers pad with zeros). Where WebAssembly SIMD is missing, scalar JS kernels with the same interface take over.
 
 const leb = (n: number): number[] => {
@@ -23,21 +23,26 @@ const F64X2_ADD = simd(0xf0);
 const F64X2_MUL = simd(0xf2);
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
-const addConst = (i: number, c: number): number[] => [...get(i), 0x41, ...leb(c), 0x6a, ...set(i)]; // local i += c
+/** i32.const takes a signed LEB128: a non-negative c below 2^13 whose bit 6 is set needs a second byte. */
+const sleb = (c: number): number[] => (c < 64 ? [c] : [0x80 | (c & 0x7f), c >> 7]);
+const addConst = (i: number, c: number): number[] => [...get(i), 0x41, ...sleb(c), 0x6a, ...set(i)]; // local i += c
 const body = (locals: number[], code: number[]): number[] => {
   const all = [...locals, ...code, 0x0b];
   return [...leb(all.length), ...all];
 };
 
-/** dot(p, q, bytes) -> f64, bytes a multiple of 32; two accumulators. Locals: 3 end, 4 acc0, 5 acc1. */
-const DOT = body([0x02, 0x01, 0x7f, 0x02, 0x7b], [
+/** dot(p, q, bytes) -> f64, bytes a multiple of 64; four accumulators. Locals: 3 end, 4-7 acc0-acc3. */
+const accumulate = (acc: number, offset: number): number[] => [
+  ...get(acc), ...get(0), ...load(offset), ...get(1), ...load(offset), ...F64X2_MUL, ...F64X2_ADD, ...set(acc),
+];
+const DOT = body([0x02, 0x01, 0x7f, 0x04, 0x7b], [
   ...get(0), ...get(2), 0x6a, ...set(3),
   0x02, 0x40, ...get(0), ...get(3), 0x4f, 0x0d, 0x00, 0x03, 0x40,
-  ...get(4), ...get(0), ...load(0), ...get(1), ...load(0), ...F64X2_MUL, ...F64X2_ADD, ...set(4),
-  ...get(5), ...get(0), ...load(16), ...get(1), ...load(16), ...F64X2_MUL, ...F64X2_ADD, ...set(5),
-  ...addConst(0, 32), ...addConst(1, 32),
+  ...accumulate(4, 0), ...accumulate(5, 16), ...accumulate(6, 32), ...accumulate(7, 48),
+  ...addConst(0, 64), ...addConst(1, 64),
   ...get(0), ...get(3), 0x49, 0x0d, 0x00, 0x0b, 0x0b,
-  ...get(4), ...get(5), ...F64X2_ADD, 0x22, 0x04, ...simd(0x21), 0x00, ...get(4), ...simd(0x21), 0x01, 0xa0,
+  ...get(4), ...get(5), ...F64X2_ADD, ...get(6), ...get(7), ...F64X2_ADD, ...F64X2_ADD, 0x22, 0x04,
+  ...simd(0x21), 0x00, ...get(4), ...simd(0x21), 0x01, 0xa0,
 ]);
 
 /** axpy(y, x, bytes, alpha): y += alpha x, bytes a multiple of 16. Locals: 4 end, 5 splat(alpha). */
@@ -71,7 +76,7 @@ const MODULE = new Uint8Array([
   ...section(10, [0x03, ...DOT, ...AXPY, ...MATVEC]),
 ]);
 
-/** Float64 kernels over one heap; pointers are float64 indices, lengths multiples of 4. */
+/** Float64 kernels over one heap; pointers are float64 indices, lengths multiples of 8. */
 export interface F64Kernels {
   /** The heap (a fresh view after each {@link F64Kernels.reserve}). */
   heap: Float64Array;
