@@ -1,7 +1,8 @@
 // Worker of the ddp bench (started by ddp.bench.ts through the launcher). argv: <task> [args...]
 //   allreduce <MB,MB,...> <reps>   time all-reduces (sum) of Float32Arrays of each size
 //   oneway <MB> <reps>             time broadcasts from rank 0 (one link, one direction: the raw transport speed)
-//   train <steps> <batch>          time compute-bound MLP steps with bucketed gradient averaging
+//   train <steps> <batch> [nosync] time compute-bound MLP steps with bucketed gradient averaging (nosync: none, so
+//                                  the workers are independent: what the machine gives two processes at all)
 // Times go to the launcher with sendToLauncher: wall and CPU time (user + system) of each repetition, the max over
 // ranks, in ms. CPU time does not grow when other programs compete for the cores; wall time does.
 import { GradientSync, Mt19937, initProcessGroup, sendToLauncher } from '../src/index.js';
@@ -74,7 +75,7 @@ function mlp(seed: number) {
 }
 
 export default async function main(): Promise<void> {
-  const [task, a, b] = process.argv.slice(2);
+  const [task, a, b, c] = process.argv.slice(2);
   const pg = await initProcessGroup();
   if (task === 'allreduce') {
     const out: Record<string, Timing> = {};
@@ -96,6 +97,7 @@ export default async function main(): Promise<void> {
   } else if (task === 'train') {
     const steps = Number(a);
     const batch = Number(b);
+    const noSync = c === 'nosync';
     const model = mlp(7);
     const sync = new GradientSync(pg);
     await sync.broadcastParameters(model.weights);
@@ -108,7 +110,7 @@ export default async function main(): Promise<void> {
       for (let s = 0; s < batch; s++) model.sample(xs.subarray(s * model.inputDim, (s + 1) * model.inputDim), 0.5);
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      await sync.reduce(model.grads);
+      if (!noSync) await sync.reduce(model.grads);
       commWall += performance.now() - t0;
       const c = process.cpuUsage(c0);
       commCpu += (c.user + c.system) / 1000;
