@@ -158,10 +158,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (!path_and_size(env, info, path, sizeof path, &bytes)) return NULL;
   int fd = open(path, O_RDWR | O_CLOEXEC);
   if (fd < 0) return throw_errno(env, "open", path, errno);
-  if (fstat(fd, &st) != 0 || (size_t)st.st_size < bytes) {
+  if (fstat(fd, &st) != 0) {
     int e = errno;
     close(fd);
-    return throw_errno(env, "fstat (file shorter than expected)", path, (size_t)st.st_size < bytes ? EINVAL : e);
+    return throw_errno(env, "fstat", path, e);
+  }
+  if ((size_t)st.st_size < bytes) {
+    close(fd);
+    return throw_errno(env, "open (file shorter than expected)", path, EINVAL);
   }
   return map_fd(env, fd, bytes, path, 0);
 }
