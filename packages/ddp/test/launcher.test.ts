@@ -1,26 +1,13 @@
 // The launcher as users run it: real `ddp-run` processes, real workers, real signals. Each test runs the launcher
 // in its own process group and checks through /proc that the group is empty afterwards (no orphan workers).
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { type LauncherProcess, WORKERS, ensureBuilt, groupMembers, killGroup, resultOf, runLauncher } from './helpers/processes.js';
+import { WORKERS, ensureBuilt, expectGroupEmpty, groupMembers, resultOf, trackLaunchers } from './helpers/processes.js';
 
 beforeAll(ensureBuilt);
 
-const started: LauncherProcess[] = [];
-function start(args: readonly string[], env: Record<string, string | undefined> = {}): LauncherProcess {
-  const p = runLauncher(args, env);
-  started.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of started.splice(0)) killGroup(p.pid);
-});
+const start = trackLaunchers();
 
-async function expectGroupEmpty(pgid: number, withinMs = 10_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (groupMembers(pgid).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  expect(groupMembers(pgid), 'processes left in the launcher\'s process group').toEqual([]);
-}
 
 interface ProbeInfo {
   rank: number;
@@ -110,6 +97,15 @@ describe('ddp-run', () => {
     expect(exit.code).toBe(1);
     expect(exit.at - killedAt).toBeLessThan(10_000);
     expect(p.stderr()).toMatch(new RegExp(`ddp-run: job failed: rank 0 \\(pid ${victim} on [^,]+, node 0\\) failed: killed by SIGKILL`));
+    await expectGroupEmpty(p.pid);
+  });
+
+  it('names the worker killed from outside as the root cause, even when the others reported losing it first', async () => {
+    const p = start(['--nproc', '2', '--device', 'cpu', '--kill-grace', '2', join(WORKERS, 'faults.mjs'), 'lost', '1']);
+    const exit = await p.exited;
+    expect(exit.code).toBe(1);
+    expect(p.stderr()).toMatch(/^ddp-run: job failed: rank 1 \(pid \d+ on [^,]+, node 0\) failed: killed by SIGKILL$/m);
+    expect(p.stderr()).toMatch(/^ddp-run: then rank 0 .* failed: DdpError: connection to rank 1 failed \(ECONNRESET\)$/m);
     await expectGroupEmpty(p.pid);
   });
 

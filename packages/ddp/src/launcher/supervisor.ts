@@ -103,6 +103,8 @@ export class DistributedJob {
   private readonly exitCallbacks: Promise<void>[] = [];
   private status: JobStatus | undefined;
   private stopping = false;
+  /** Signals this launcher has sent to its workers: a worker killed by another signal was killed from outside. */
+  private readonly sentSignals = new Set<NodeJS.Signals>();
   private killTimer: NodeJS.Timeout | undefined;
   private server: RendezvousServer | undefined;
   private agent: StoreClient | undefined;
@@ -188,6 +190,7 @@ export class DistributedJob {
   }
 
   private killAll(signal: NodeJS.Signals): void {
+    this.sentSignals.add(signal);
     for (const entry of this.workers.values()) {
       if (entry.worker.isDead()) continue;
       entry.descendants = [...new Set([...entry.descendants, ...descendantsOf(entry.info.pid)])];
@@ -340,7 +343,10 @@ export class DistributedJob {
     this.wake();
     if (code === 0 && signal === null) return;
     const report = this.errorReports.get(info.rank);
-    if (this.stopping && !report) return; // stopped by us
+    // stopped by us; but a worker killed from outside (SIGKILL before our grace ran out) while the others already
+    // fail because of it is the root cause, so it is recorded even when another rank's report came first
+    const killedFromOutside = signal !== null && !INTERRUPTS.has(signal) && !this.sentSignals.has(signal as NodeJS.Signals);
+    if (this.stopping && !report && !killedFromOutside) return;
     const failure: WorkerFailure = {
       rank: info.rank,
       nodeRank: info.nodeRank,
@@ -369,6 +375,9 @@ export class DistributedJob {
     while (!condition()) await settleWithin(new Promise<void>((r) => (this.wake = r)), 200); // woken by events, polled too
   }
 }
+
+/** Signals that interrupt a job (a terminal's Ctrl-C, a scheduler's stop) rather than kill one worker. */
+const INTERRUPTS = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
 
 /** Waits for `promise`, at most `ms` (without leaving a timer behind). */
 async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {

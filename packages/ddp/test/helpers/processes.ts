@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { afterEach, expect } from 'vitest';
 import { listProcesses } from '../../src/launcher/process-tree.js';
 
 export const DDP_ROOT = join(import.meta.dirname, '..', '..');
@@ -97,6 +98,29 @@ export function killGroup(pgid: number): void {
   } catch {
     // empty group
   }
+}
+
+/**
+ * `start(args, env)` runs the launcher like {@link runLauncher} and remembers it; every launcher a test started is
+ * killed (with its whole process group) after the test, whatever the test asserted.
+ */
+export function trackLaunchers(): (args: readonly string[], env?: Record<string, string | undefined>) => LauncherProcess {
+  const started: LauncherProcess[] = [];
+  afterEach(() => {
+    for (const p of started.splice(0)) killGroup(p.pid);
+  });
+  return (args, env = {}) => {
+    const p = runLauncher(args, env);
+    started.push(p);
+    return p;
+  };
+}
+
+/** Asserts that the process group `pgid` empties within `withinMs` (no orphan workers). */
+export async function expectGroupEmpty(pgid: number, withinMs = 10_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (groupMembers(pgid).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(groupMembers(pgid), "processes left in the launcher's process group").toEqual([]);
 }
 
 /** A TCP port that was free a moment ago. */
