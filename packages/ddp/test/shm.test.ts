@@ -3,28 +3,15 @@
 // notice. Each test counts the launcher's process group before and after, as the failure tests do.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadShmAddon } from '../src/transports/shm-native.js';
 import { SHM_DIR, SHM_PREFIX } from '../src/transports/shm-setup.js';
-import { type LauncherProcess, WORKERS, ensureBuilt, groupMembers, killGroup, resultOf, runLauncher } from './helpers/processes.js';
+import { WORKERS, ensureBuilt, expectGroupEmpty, resultOf, trackLaunchers } from './helpers/processes.js';
 
 beforeAll(ensureBuilt); // builds the addon too
 
-const started: LauncherProcess[] = [];
-function start(args: readonly string[], env: Record<string, string | undefined> = {}): LauncherProcess {
-  const p = runLauncher(args, env);
-  started.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of started.splice(0)) killGroup(p.pid);
-});
+const start = trackLaunchers();
 
-async function expectGroupEmpty(pgid: number, withinMs = 10_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (groupMembers(pgid).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  expect(groupMembers(pgid), "processes left in the launcher's process group").toEqual([]);
-}
 
 const shmFiles = (): string[] => readdirSync(SHM_DIR).filter((f) => f.startsWith(SHM_PREFIX));
 /** Regions other than `before` still in /dev/shm. Other jobs running in parallel hold theirs for milliseconds during set-up, so wait for those to go. */
